@@ -1,0 +1,62 @@
+"""Rasa NLU component: a message that is a bare keyword is that command.
+
+"ERASE", "BORRAR", "/erase", "MORE", "SKIP", "PERSON" in any supported language
+must work every time, including mid-form and at the very first message; a
+classifier's 97% is not enough for the word that deletes a conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.locales import match_keyword
+from bot.nlu.intent_override import override_intent
+
+logger = logging.getLogger(__name__)
+
+#: Keyword command -> intent of the domain.
+COMMAND_INTENTS = {
+    "erase": "request_erase",
+    "more": "request_more",
+    "skip": "skip",
+    "person": "request_human",
+}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class KeywordCommands(GraphComponent):
+    """Sets the intent of bare keyword messages."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "KeywordCommands":
+        """Rasa's factory; keywords come from the catalogues at run time."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Override the intent of messages that are a keyword."""
+        for message in messages:
+            text = message.get(TEXT)
+            if not text or len(text) > 40:
+                continue
+            try:
+                match = match_keyword(text)
+            except Exception:  # noqa: BLE001 - the classifier's intent still stands
+                logger.warning("keyword matching failed", exc_info=True)
+                continue
+            if match is not None:
+                override_intent(message, COMMAND_INTENTS[match.command], f"keyword:{match.command}")
+        return messages
