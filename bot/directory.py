@@ -55,6 +55,7 @@ class Resource:
     law_enforcement: bool = False
     regions: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    for_nationals_of: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> "Resource":
@@ -77,6 +78,7 @@ class Resource:
             law_enforcement=bool(raw.get("law_enforcement")),
             regions=tuple(raw.get("regions") or ()),
             sources=tuple(raw.get("sources") or ()),
+            for_nationals_of=tuple(raw.get("for_nationals_of") or ()),
         )
 
 
@@ -137,6 +139,10 @@ class Directory:
         scored: list[tuple[float, int, Resource]] = []
         for position, resource in enumerate(self.resources):
             if resource.kind in _NOT_LISTED_KINDS:
+                continue
+            # A line for one nationality abroad (e.g. Thais abroad) only helps people
+            # who write in a language it answers in.
+            if resource.for_nationals_of and language not in resource.languages:
                 continue
             if resource.country == country:
                 place = 3.0

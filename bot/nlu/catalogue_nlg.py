@@ -39,5 +39,6 @@ class CatalogueNaturalLanguageGenerator(NaturalLanguageGenerator):
         """Render ``utter_action``; slots and call arguments fill its placeholders."""
         language = tracker.get_slot(LANGUAGE_SLOT)
         values = {**tracker.current_slot_values(), **kwargs}
-        values.pop("domain_responses", None)
+        for reserved in ("domain_responses", LANGUAGE_SLOT):
+            values.pop(reserved, None)
         return render(utter_action, language, **values)
