@@ -29,6 +29,8 @@ def start_embedded_redis(port: int, data_dir: Path, log_file: Path | None = None
         RuntimeError: the server did not come up within 15 seconds.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
     args = [
         str(redis_server_binary()),
         "--bind", "127.0.0.1",
@@ -41,7 +43,10 @@ def start_embedded_redis(port: int, data_dir: Path, log_file: Path | None = None
         "--daemonize", "no",
         "--logfile", str(log_file) if log_file else "",
     ]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own session: a terminal's Ctrl-C reaches our runner, which stops children in order.
+    process = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     wait_for_redis(port, process)
     return process
 

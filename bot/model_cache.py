@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from bot.settings import REPO_ROOT
@@ -50,9 +51,7 @@ def _input_files(root: Path) -> list[Path]:
 
 def fingerprint(root: Path = REPO_ROOT) -> str:
     """A short hash of every training input's path and content, and Rasa's version."""
-    import rasa
-
-    digest = hashlib.sha256(f"rasa={rasa.__version__}".encode())
+    digest = hashlib.sha256(f"rasa={version('rasa')}".encode())
     for path in _input_files(root):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import yaml
 
 from bot.embedded_redis import redis_is_up, start_embedded_redis
 from bot.model_cache import ensure_model
@@ -59,7 +60,9 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
     try:
         os.killpg(process.pid, sig)
     except ProcessLookupError:
-        pass
+        # Not a group leader (started elsewhere): signal the process itself.
+        if process.poll() is None:
+            process.send_signal(sig)
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
@@ -84,6 +87,23 @@ def action_server_command(settings: Settings) -> list[str]:
     return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)]
 
 
+def credentials_file(settings: Settings) -> Path:
+    """The channels to mount: all of ``config/credentials.yml`` locally; no REST in production.
+
+    Rasa's REST channel trusts any sender id it is given, so in production it would let
+    anyone write into (and read the replies of) a person's conversation.
+    """
+    source = REPO_ROOT / "config" / "credentials.yml"
+    if not settings.production:
+        return source
+    channels = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    channels.pop("rest", None)
+    target = settings.var_dir / "credentials.production.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(channels), encoding="utf-8")
+    return target
+
+
 def rasa_server_command(settings: Settings, model: Path) -> list[str]:
     """The exact command that serves the model, the channels and the HTTP API."""
     return [
@@ -92,7 +112,7 @@ def rasa_server_command(settings: Settings, model: Path) -> list[str]:
         "--port", str(settings.rasa_port),
         "--interface", "127.0.0.1" if not settings.production else "0.0.0.0",
         "--endpoints", "config/endpoints.yml",
-        "--credentials", "config/credentials.yml",
+        "--credentials", str(credentials_file(settings)),
         "--enable-api",
         "--auth-token", settings.secret("MARIGOLD_RASA_TOKEN"),
     ]

@@ -1,0 +1,65 @@
+"""The set-up helpers: model fingerprint, embedded Redis, the run commands."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import redis
+
+from bot.embedded_redis import redis_is_up, start_embedded_redis
+from bot.model_cache import TRAINING_INPUTS, fingerprint
+from bot.runner import action_server_command, child_environment, rasa_server_command
+from bot.settings import REPO_ROOT, load_settings
+from tests.conftest import free_port
+
+
+def _copy_inputs(target: Path) -> None:
+    for item in TRAINING_INPUTS:
+        source = REPO_ROOT / item
+        destination = target / item
+        if source.is_dir():
+            shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+
+
+def test_fingerprint_changes_only_with_training_inputs(tmp_path: Path) -> None:
+    _copy_inputs(tmp_path)
+    before = fingerprint(tmp_path)
+    assert fingerprint(tmp_path) == before
+    (tmp_path / "README.md").write_text("not a training input")
+    assert fingerprint(tmp_path) == before
+    with (tmp_path / "data" / "nlu" / "en.yml").open("a") as handle:
+        handle.write("\n# a change\n")
+    assert fingerprint(tmp_path) != before
+
+
+def test_embedded_redis_starts_persists_and_stops(tmp_path: Path) -> None:
+    port = free_port()
+    process = start_embedded_redis(port, tmp_path / "redis")
+    try:
+        client = redis.Redis(port=port)
+        client.set("k", "v")
+        assert redis_is_up(port)
+        assert client.config_get("appendonly")["appendonly"] == "yes"
+        assert client.config_get("bind")["bind"] == "127.0.0.1"
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert not redis_is_up(port)
+    assert any((tmp_path / "redis").rglob("*.aof"))
+
+
+def test_commands_use_the_configured_ports_and_token(tmp_path: Path) -> None:
+    settings = load_settings({"MARIGOLD_VAR_DIR": str(tmp_path), "MARIGOLD_RASA_PORT": "6001", "MARIGOLD_ACTIONS_PORT": "6002"})
+    rasa = rasa_server_command(settings, Path("models/m.tar.gz"))
+    assert rasa[rasa.index("--port") + 1] == "6001"
+    assert rasa[rasa.index("--auth-token") + 1] == settings.secret("MARIGOLD_RASA_TOKEN")
+    assert "--enable-api" in rasa and rasa[rasa.index("--interface") + 1] == "127.0.0.1"
+    actions = action_server_command(settings)
+    assert actions[actions.index("--port") + 1] == "6002"
+    env = child_environment(settings)
+    assert env["MARIGOLD_ACTIONS_PORT"] == "6002"
+    assert env["REDIS_URL"] == f"redis://127.0.0.1:{settings.embedded_redis_port}/0"
