@@ -188,7 +188,9 @@ def run_forever() -> int:
         nonlocal stop
         stop = True
 
+    # Both set explicitly: a shell that starts us in the background ignores SIGINT.
     signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
     try:
         while not stop:
             group.check_alive()
