@@ -18,8 +18,12 @@ class ModelParser:
     """Wraps ``rasa.core.agent.Agent`` for NLU-only parsing."""
 
     def __init__(self, model_path: Path) -> None:
+        import structlog
         from rasa.core.agent import Agent
 
+        # Rasa logs each parsed message, text included, at DEBUG through structlog;
+        # unconfigured, structlog prints that to stdout, into our JSON lines.
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
         logging.getLogger("rasa").setLevel(logging.WARNING)
         self._agent = Agent.load(str(model_path))
 
