@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import country_of, directory, language_of, redis_client, risk_of, say
 from bot import handoff
 from bot.directory import emergency_summary
-from bot.resource_format import format_hotline
+from bot.resource_format import hotline_text
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class ActionRequestCounselor(Action):
         found = directory()
         values = {
             "emergency": emergency_summary(found, country),
-            "hotline": format_hotline(found.national_hotline(country, language)),
+            "hotline": hotline_text(found, country, language),
         }
         try:
             before = await handoff.status(redis_client(), tracker.sender_id)

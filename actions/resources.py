@@ -14,7 +14,7 @@ from bot.directory import pick
 from bot.distress import RiskLevel
 from bot.geo import country_name
 from bot.locales import text
-from bot.resource_format import format_hotline, format_resource
+from bot.resource_format import format_resource, hotline_text
 
 PAGE_SIZE = 3
 
@@ -103,8 +103,8 @@ class ActionShowMenu(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         language = language_of(tracker)
-        hotline = directory().national_hotline(country_of(tracker), language)
-        say(dispatcher, "utter_menu", language, hotline=format_hotline(hotline))
+        hotline = hotline_text(directory(), country_of(tracker), language)
+        say(dispatcher, "utter_menu", language, hotline=hotline)
         return []
 
 

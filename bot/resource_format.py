@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from babel import Locale
 
-from bot.directory import Resource
+from bot.directory import Directory, Resource, emergency_summary
 from bot.language_config import normalize_language
 from bot.locales import text
 
@@ -46,8 +46,12 @@ def format_resource(resource: Resource, language: str) -> str:
     return "\n".join(lines)
 
 
-def format_hotline(resource: Resource | None) -> str:
-    """A hotline as "Name: number" for one-line mentions."""
+def hotline_text(directory: Directory, country: str | None, language: str | None) -> str:
+    """The best helpline as "Name: number", or the emergency numbers when none is known.
+
+    A reply that says "Helpline: ." would leave a person with nothing to call.
+    """
+    resource = directory.national_hotline(country, language)
     if resource is None:
-        return ""
+        return emergency_summary(directory, country)
     return f"{resource.name}: {resource.phone}"
