@@ -64,7 +64,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """C: inverse regularisation; ranking_length: intents kept in the ranking."""
-        return {"C": 10.0, "max_iter": 400, "max_char_ngram": 4, "ranking_length": 10}
+        return {"C": 50.0, "max_iter": 400, "max_char_ngram": 4, "ranking_length": 10}
 
     def __init__(
         self,
