@@ -48,15 +48,41 @@ def wait_http(url: str, process: subprocess.Popen[bytes] | None = None, timeout:
     raise RuntimeError(f"{url} not up after {timeout}s")
 
 
+class RedisServer:
+    """The session's redis-server, which a test may restart (same port, same data)."""
+
+    def __init__(self, port: int, data_dir: Path) -> None:
+        self.port = port
+        self.data_dir = data_dir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start it and wait until it answers."""
+        from bot.embedded_redis import start_embedded_redis
+
+        self.process = start_embedded_redis(self.port, self.data_dir, self.data_dir / "redis.log")
+
+    def stop(self) -> None:
+        """Stop it (SIGTERM: it writes its append-only file and exits)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+_redis_server: RedisServer | None = None
+
+
 @pytest.fixture(scope="session")
 def marigold_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A private var/ dir and a real Redis for the whole test session."""
-    from bot.embedded_redis import start_embedded_redis
     from bot.settings import reset_settings_cache
 
+    global _redis_server
     var_dir = tmp_path_factory.mktemp("var")
     port = free_port()
-    server = start_embedded_redis(port, var_dir / "redis", var_dir / "redis.log")
+    _redis_server = RedisServer(port, var_dir / "redis")
+    _redis_server.start()
     env = {
         "MARIGOLD_MODE": "local",
         "MARIGOLD_VAR_DIR": str(var_dir),
@@ -68,14 +94,20 @@ def marigold_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     os.environ.update(env)
     reset_settings_cache()
     yield env
-    server.terminate()
-    server.wait(10)
+    _redis_server.stop()
     for name, value in previous.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
     reset_settings_cache()
+
+
+@pytest.fixture()
+def redis_server(marigold_env: dict[str, str]) -> RedisServer:
+    """The session's Redis server, for tests that restart it."""
+    assert _redis_server is not None
+    return _redis_server
 
 
 @pytest.fixture()
