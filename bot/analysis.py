@@ -26,7 +26,7 @@ class Analyzer:
     parser: _Parser | None = None
 
     @classmethod
-    def create(cls, use_model: bool = True) -> "Analyzer":
+    def create(cls, use_model: bool = True) -> Analyzer:
         """With the current trained model when asked (and present)."""
         if not use_model:
             return cls()

@@ -19,7 +19,8 @@ import asyncio
 import json
 import sys
 import uuid
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 
 def _cmd_run(_: argparse.Namespace) -> int:
@@ -119,15 +120,16 @@ def _cmd_directory(args: argparse.Namespace) -> int:
 
         document = read_directory_file(SEED_FILE)
         seed_directory()
-    Path(args.file).write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    Path(args.file).write_text(
+        yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     print(f"exported {len(document['resources'])} resources to {args.file}")
     return 0
 
 
 def _cmd_telegram(args: argparse.Namespace) -> int:
-    from channels.telegram_webhook import set_webhook
-
     from bot.settings import get_settings
+    from channels.telegram_webhook import set_webhook
 
     asyncio.run(set_webhook(get_settings()))
     print("Telegram webhook registered")
@@ -136,11 +138,15 @@ def _cmd_telegram(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (separate so tests can inspect it)."""
-    parser = argparse.ArgumentParser(prog="marigold", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="marigold", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("run", help="start everything").set_defaults(handler=_cmd_run)
-    commands.add_parser("train", help="train the model if its inputs changed").set_defaults(handler=_cmd_train)
+    commands.add_parser("train", help="train the model if its inputs changed").set_defaults(
+        handler=_cmd_train
+    )
 
     chat = commands.add_parser("chat", help="talk to the running bot")
     chat.add_argument("--url", help="REST webhook URL (default: the local Rasa server)")

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import redis
 import yaml
@@ -58,7 +59,7 @@ class Resource:
     for_nationals_of: tuple[str, ...] = ()
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> "Resource":
+    def from_dict(cls, raw: Mapping[str, Any]) -> Resource:
         """Build from one directory entry (unknown fields are ignored)."""
         return cls(
             id=str(raw["id"]),
@@ -103,7 +104,7 @@ class Directory:
     emergency_fallback: list[EmergencyNumber] = field(default_factory=list)
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> "Directory":
+    def from_dict(cls, raw: Mapping[str, Any]) -> Directory:
         """Build from the YAML/JSON document format of ``directory.yml``."""
         countries = raw.get("countries") or {}
         return cls(
@@ -170,7 +171,8 @@ class Directory:
         """The best anti-trafficking line for a country (or the best line at all)."""
         lines = [r for r in self.find(country, None, language) if r.phone]
         preferred = [r for r in lines if r.kind == "trafficking_hotline"]
-        return (preferred or lines or [None])[0]
+        candidates = preferred or lines
+        return candidates[0] if candidates else None
 
 
 @lru_cache(maxsize=1)

@@ -33,15 +33,24 @@ def start_embedded_redis(port: int, data_dir: Path, log_file: Path | None = None
         log_file.parent.mkdir(parents=True, exist_ok=True)
     args = [
         str(redis_server_binary()),
-        "--bind", "127.0.0.1",
-        "--port", str(port),
-        "--dir", str(data_dir),
-        "--appendonly", "yes",
-        "--appendfsync", "everysec",
-        "--save", "",
-        "--protected-mode", "yes",
-        "--daemonize", "no",
-        "--logfile", str(log_file) if log_file else "",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(data_dir),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+        "--protected-mode",
+        "yes",
+        "--daemonize",
+        "no",
+        "--logfile",
+        str(log_file) if log_file else "",
     ]
     # Its own session: a terminal's Ctrl-C reaches our runner, which stops children in order.
     process = subprocess.Popen(

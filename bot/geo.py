@@ -57,7 +57,9 @@ def _gazetteer() -> tuple[dict[str, str], list[tuple[str, str]]]:
             names[fold(str(alias))] = code
     for ignored in raw.get("not_countries") or []:
         names.pop(fold(str(ignored)), None)
-    exact = [(str(alias), code) for code, aliases in (raw.get("exact_case") or {}).items() for alias in aliases]
+    exact = [
+        (str(alias), code) for code, aliases in (raw.get("exact_case") or {}).items() for alias in aliases
+    ]
     return names, exact
 
 
@@ -70,7 +72,9 @@ def _pattern() -> re.Pattern[str]:
     unspaced_alt = "|".join(re.escape(n) for n in unspaced)
     # Spaced names must stand as whole words, allowing an inflected ending of up to
     # two letters for long names (Cyrillic case endings); unspaced ones anywhere.
-    return re.compile(rf"(?<!\w)(?P<spaced>{spaced_alt})(?P<ending>\w{{0,2}})(?!\w)|(?P<unspaced>{unspaced_alt})")
+    return re.compile(
+        rf"(?<!\w)(?P<spaced>{spaced_alt})(?P<ending>\w{{0,2}})(?!\w)|(?P<unspaced>{unspaced_alt})"
+    )
 
 
 def _stem_index() -> dict[str, str]:

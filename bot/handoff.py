@@ -13,8 +13,8 @@ rises, report status, remove. Claiming, relaying and closing belong to the conso
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import redis.asyncio as aioredis
 

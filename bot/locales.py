@@ -9,9 +9,10 @@ language is added by adding files, and no text lives in code.
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Mapping
+from functools import cache, lru_cache
+from typing import Any
 
 import yaml
 
@@ -29,7 +30,7 @@ class MissingTextError(KeyError):
     """A catalogue lacks a key that another language has."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> Mapping[str, Any]:
     """The raw catalogue of one language (cached; files change only on deploy)."""
     path = LOCALES_DIR / f"{language}.yml"

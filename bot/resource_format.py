@@ -7,6 +7,8 @@ CLDR, so one function serves every language.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from babel import Locale
 
 from bot.directory import Directory, Resource, emergency_summary
@@ -16,6 +18,7 @@ from bot.locales import text
 
 def language_names(codes: tuple[str, ...], language: str) -> str:
     """Language codes as names in ``language`` ("inglés, español")."""
+    names: Mapping[str, str]
     try:
         names = Locale.parse(normalize_language(language)).languages
     except Exception:  # noqa: BLE001 - codes are better than nothing
@@ -40,7 +43,9 @@ def format_resource(resource: Resource, language: str) -> str:
     if resource.hours and resource.hours.replace(" ", "") == "24/7":
         details.append(text("label_hours_always", language))
     if resource.languages:
-        details.append(text("label_languages", language, languages=language_names(resource.languages, language)))
+        details.append(
+            text("label_languages", language, languages=language_names(resource.languages, language))
+        )
     if details:
         lines.append(" · ".join(details))
     return "\n".join(lines)

@@ -107,14 +107,23 @@ def credentials_file(settings: Settings) -> Path:
 def rasa_server_command(settings: Settings, model: Path) -> list[str]:
     """The exact command that serves the model, the channels and the HTTP API."""
     return [
-        sys.executable, "-m", "rasa", "run",
-        "--model", str(model),
-        "--port", str(settings.rasa_port),
-        "--interface", "127.0.0.1" if not settings.production else "0.0.0.0",
-        "--endpoints", "config/endpoints.yml",
-        "--credentials", str(credentials_file(settings)),
+        sys.executable,
+        "-m",
+        "rasa",
+        "run",
+        "--model",
+        str(model),
+        "--port",
+        str(settings.rasa_port),
+        "--interface",
+        "127.0.0.1" if not settings.production else "0.0.0.0",
+        "--endpoints",
+        "config/endpoints.yml",
+        "--credentials",
+        str(credentials_file(settings)),
         "--enable-api",
-        "--auth-token", settings.secret("MARIGOLD_RASA_TOKEN"),
+        "--auth-token",
+        settings.secret("MARIGOLD_RASA_TOKEN"),
     ]
 
 
@@ -158,7 +167,9 @@ def start_all(settings: Settings | None = None, model: Path | None = None) -> Pr
         group.add("actions", _spawn("actions", action_server_command(settings), env, log_dir))
         group.add("rasa", _spawn("rasa", rasa_server_command(settings, model), env, log_dir))
         wait_for_http(f"{settings.actions_url}/health", group, timeout=120)
-        wait_for_http(f"{settings.rasa_url}/status?token={settings.secret('MARIGOLD_RASA_TOKEN')}", group, 300)
+        wait_for_http(
+            f"{settings.rasa_url}/status?token={settings.secret('MARIGOLD_RASA_TOKEN')}", group, 300
+        )
     except BaseException:
         group.stop()
         raise

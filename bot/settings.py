@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,9 +166,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     var_dir = Path(env.get("MARIGOLD_VAR_DIR") or REPO_ROOT / "var").resolve()
     twilio_validate = _bool(env, "MARIGOLD_TWILIO_VALIDATE_SIGNATURES", True)
     if production and not twilio_validate:
-        raise SettingsError(
-            "MARIGOLD_TWILIO_VALIDATE_SIGNATURES=false is allowed in local mode only"
-        )
+        raise SettingsError("MARIGOLD_TWILIO_VALIDATE_SIGNATURES=false is allowed in local mode only")
     return Settings(
         mode=mode,
         var_dir=var_dir,

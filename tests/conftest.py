@@ -152,10 +152,9 @@ def action_server(marigold_env: dict[str, str]) -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def agent(trained_model: Path, action_server: str):  # type: ignore[no-untyped-def]
     """The trained model with Marigold's real endpoints (Redis stores, catalogue NLG)."""
+    import structlog
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
-
-    import structlog
 
     # Rasa logs parsed messages (with their text) at DEBUG through structlog.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))

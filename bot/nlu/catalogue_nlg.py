@@ -12,7 +12,7 @@ only declares response names.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from rasa.core.nlg.generator import NaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -26,7 +26,7 @@ LANGUAGE_SLOT = "language"
 class CatalogueNaturalLanguageGenerator(NaturalLanguageGenerator):
     """Renders ``utter_*`` responses in the language the conversation is in."""
 
-    def __init__(self, endpoint_config: Any = None, domain: Optional[Domain] = None) -> None:
+    def __init__(self, endpoint_config: Any = None, domain: Domain | None = None) -> None:
         self.domain = domain
 
     async def generate(
@@ -35,7 +35,7 @@ class CatalogueNaturalLanguageGenerator(NaturalLanguageGenerator):
         tracker: DialogueStateTracker,
         output_channel: str,
         **kwargs: Any,
-    ) -> Optional[dict[str, Any]]:
+    ) -> dict[str, Any] | None:
         """Render ``utter_action``; slots and call arguments fill its placeholders."""
         language = tracker.get_slot(LANGUAGE_SLOT)
         values = {**tracker.current_slot_values(), **kwargs}

@@ -42,7 +42,7 @@ class KeywordCommands(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "KeywordCommands":
+    ) -> KeywordCommands:
         """Rasa's factory; keywords come from the catalogues at run time."""
         return cls()
 

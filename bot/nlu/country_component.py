@@ -33,7 +33,7 @@ class CountryExtractor(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "CountryExtractor":
+    ) -> CountryExtractor:
         """Rasa's factory; the component has no state to train or load."""
         return cls()
 

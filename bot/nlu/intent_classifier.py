@@ -85,7 +85,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "TfidfIntentClassifier":
+    ) -> TfidfIntentClassifier:
         """A new, untrained classifier."""
         return cls(config, model_storage, resource)
 
@@ -118,7 +118,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "TfidfIntentClassifier":
+    ) -> TfidfIntentClassifier:
         """Load the fitted vectorizers and model from the model archive."""
         try:
             with model_storage.read_from(resource) as directory:
@@ -137,7 +137,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         features = hstack([characters.transform(texts), words.transform(texts)]).tocsr()
         probabilities = model.predict_proba(features)
         ranking_length = int(self._config["ranking_length"])
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(row)[::-1][:ranking_length]
             ranking = [
                 {INTENT_NAME_KEY: str(model.classes_[i]), PREDICTED_CONFIDENCE_KEY: float(row[i])}

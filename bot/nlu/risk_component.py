@@ -45,7 +45,7 @@ class RiskAssessor(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "RiskAssessor":
+    ) -> RiskAssessor:
         """Rasa's factory; lexicons load lazily on first use."""
         return cls()
 

@@ -50,7 +50,11 @@ def test_json_lines_on_stdin_with_the_model(trained_model) -> None:  # type: ign
 def test_bad_stdin_line_is_a_clear_error() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "bot.cli", "analyze", "--no-model"],
-        cwd=REPO_ROOT, input="not json\n", capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        input="not json\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode != 0
     assert "stdin line 1: not JSON" in completed.stderr

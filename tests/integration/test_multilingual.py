@@ -30,7 +30,11 @@ def _sender() -> str:
     ],
 )
 async def test_opening_and_safety_check_in_the_persons_language(
-    agent, redis_client, language: str, opening: str, yes: str  # type: ignore[no-untyped-def]
+    agent,
+    redis_client,
+    language: str,
+    opening: str,
+    yes: str,  # type: ignore[no-untyped-def]
 ) -> None:
     sender = _sender()
     first = bot_texts(await agent.handle_text(opening, sender_id=sender))
@@ -58,7 +62,9 @@ async def test_short_ambiguous_reply_keeps_the_language(agent, redis_client) -> 
 
 async def test_mixed_language_message_is_answered_in_the_main_language(agent, redis_client) -> None:  # type: ignore[no-untyped-def]
     sender = _sender()
-    reply = bot_texts(await agent.handle_text("necesito help por favor, mi jefe tiene mi pasaporte", sender_id=sender))
+    reply = bot_texts(
+        await agent.handle_text("necesito help por favor, mi jefe tiene mi pasaporte", sender_id=sender)
+    )
     assert reply[0] == text("utter_intro", "es")
 
 

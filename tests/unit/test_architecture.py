@@ -9,7 +9,9 @@ import pytest
 
 from bot.settings import REPO_ROOT
 
-BOT_MODULES = sorted(p for p in (REPO_ROOT / "bot").rglob("*.py") if "nlu" not in p.relative_to(REPO_ROOT / "bot").parts)
+BOT_MODULES = sorted(
+    p for p in (REPO_ROOT / "bot").rglob("*.py") if "nlu" not in p.relative_to(REPO_ROOT / "bot").parts
+)
 
 
 def _imports(path: Path) -> set[str]:

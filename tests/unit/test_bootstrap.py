@@ -53,7 +53,9 @@ def test_embedded_redis_starts_persists_and_stops(tmp_path: Path) -> None:
 
 
 def test_commands_use_the_configured_ports_and_token(tmp_path: Path) -> None:
-    settings = load_settings({"MARIGOLD_VAR_DIR": str(tmp_path), "MARIGOLD_RASA_PORT": "6001", "MARIGOLD_ACTIONS_PORT": "6002"})
+    settings = load_settings(
+        {"MARIGOLD_VAR_DIR": str(tmp_path), "MARIGOLD_RASA_PORT": "6001", "MARIGOLD_ACTIONS_PORT": "6002"}
+    )
     rasa = rasa_server_command(settings, Path("models/m.tar.gz"))
     assert rasa[rasa.index("--port") + 1] == "6001"
     assert rasa[rasa.index("--auth-token") + 1] == settings.secret("MARIGOLD_RASA_TOKEN")

@@ -78,7 +78,11 @@ def test_redis_url_parts() -> None:
     settings = load_settings({"REDIS_URL": "rediss://:pw@cache.example:6380/3", "MARIGOLD_VAR_DIR": "/tmp/x"})
     assert redis_url(settings) == "rediss://:pw@cache.example:6380/3"
     assert redis_parts(settings) == {
-        "host": "cache.example", "port": 6380, "db": 3, "password": "pw", "use_ssl": True
+        "host": "cache.example",
+        "port": 6380,
+        "db": 3,
+        "password": "pw",
+        "use_ssl": True,
     }
     embedded = load_settings({"MARIGOLD_VAR_DIR": "/tmp/x", "MARIGOLD_EMBEDDED_REDIS_PORT": "7001"})
     assert redis_url(embedded) == "redis://127.0.0.1:7001/0"
