@@ -12,10 +12,12 @@ run: ## install, train if data changed, start Redis + actions + Rasa (Ctrl-C sto
 test: ## install, train if needed, validate data, run pytest and Rasa story tests
 	@scripts/test.sh
 
-bench: ## print the benchmark figures (language id, risk)
+bench: ## print the benchmark figures (language id, risk, intents, latency)
 	@scripts/bootstrap.sh
 	@.venv/bin/python bench/language_id.py
 	@.venv/bin/python bench/risk.py
+	@.venv/bin/python bench/nlu_heldout.py
+	@.venv/bin/python bench/latency.py
 
 lint: ## ruff and mypy
 	@scripts/bootstrap.sh
