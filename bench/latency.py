@@ -61,7 +61,7 @@ async def run(conversations: int) -> None:
 
     from bot.embedded_redis import start_embedded_redis
     from bot.model_cache import ensure_model
-    from bot.runner import ProcessGroup, _spawn, action_server_command, child_environment, wait_for_http
+    from bot.runner import ProcessGroup, action_server_command, child_environment, spawn_logged, wait_for_http
     from bot.settings import get_settings
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
@@ -76,7 +76,8 @@ async def run(conversations: int) -> None:
     reset_settings_cache()
     settings = get_settings()
     group.add(
-        "actions", _spawn("actions", action_server_command(settings), child_environment(settings), var_dir)
+        "actions",
+        spawn_logged("actions", action_server_command(settings), child_environment(settings), var_dir),
     )
     try:
         wait_for_http(f"{settings.actions_url}/health", group, 120)

@@ -127,7 +127,10 @@ def rasa_server_command(settings: Settings, model: Path) -> list[str]:
     ]
 
 
-def _spawn(name: str, command: list[str], env: dict[str, str], log_dir: Path) -> subprocess.Popen[bytes]:
+def spawn_logged(
+    name: str, command: list[str], env: dict[str, str], log_dir: Path
+) -> subprocess.Popen[bytes]:
+    """Start a child in its own session, its output appended to ``log_dir/<name>.log``."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its life
     return subprocess.Popen(
@@ -164,8 +167,8 @@ def start_all(settings: Settings | None = None, model: Path | None = None) -> Pr
                 ),
             )
         env = child_environment(settings)
-        group.add("actions", _spawn("actions", action_server_command(settings), env, log_dir))
-        group.add("rasa", _spawn("rasa", rasa_server_command(settings, model), env, log_dir))
+        group.add("actions", spawn_logged("actions", action_server_command(settings), env, log_dir))
+        group.add("rasa", spawn_logged("rasa", rasa_server_command(settings, model), env, log_dir))
         wait_for_http(f"{settings.actions_url}/health", group, timeout=120)
         wait_for_http(
             f"{settings.rasa_url}/status?token={settings.secret('MARIGOLD_RASA_TOKEN')}", group, 300
