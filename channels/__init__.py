@@ -1,0 +1,1 @@
+"""Marigold's Rasa input/output channels (Twilio SMS, Telegram) over one shared base."""
