@@ -1,0 +1,193 @@
+"""Benchmark the risk lexicons on the labelled evaluation sets.
+
+Each ``bench/data/risk/<lang>.tsv`` (header ``level<TAB>text``) holds realistic messages
+labelled none / elevated / high / imminent, written by someone other than the author
+of that language's lexicon. Every message is assessed by ``bot.distress.assess`` with
+the lexicon only (no intents), in its labelled language, and the script prints per
+language and overall:
+
+* imminent recall   imminent rows rated imminent (missing one costs a life: >= 0.98)
+* high+ recall      high and imminent rows rated high or above (>= 0.95)
+* false alarms      none and elevated rows rated high or above (<= 0.03)
+* elevated recall   elevated rows rated elevated or above (extra information)
+
+Usage:
+    .venv/bin/python bench/risk.py                  # table for every language
+    .venv/bin/python bench/risk.py --show-errors    # ... and every miss / false alarm
+    .venv/bin/python bench/risk.py -l es -l fr      # only these languages
+    .venv/bin/python bench/risk.py --check          # exit 1 when a target is missed
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from bot.distress import RiskLevel, assess, available_languages  # noqa: E402
+
+DATA_DIR = ROOT / "bench" / "data" / "risk"
+
+TARGET_IMMINENT = 0.98
+TARGET_HIGH = 0.95
+TARGET_FALSE_ALARM = 0.03
+
+
+@dataclass(frozen=True)
+class Row:
+    """One labelled message and how it was rated."""
+
+    language: str
+    expected: RiskLevel
+    text: str
+    got: RiskLevel
+    signals: tuple[str, ...]
+
+
+@dataclass
+class Tally:
+    """Counts for one language (or all of them)."""
+
+    imminent: list[bool] = field(default_factory=list)
+    high: list[bool] = field(default_factory=list)
+    false_alarm: list[bool] = field(default_factory=list)
+    elevated: list[bool] = field(default_factory=list)
+    rows: int = 0
+
+    def add(self, row: Row) -> None:
+        """Count ``row`` under every figure it belongs to."""
+        self.rows += 1
+        if row.expected is RiskLevel.IMMINENT:
+            self.imminent.append(row.got is RiskLevel.IMMINENT)
+        if row.expected.at_least(RiskLevel.HIGH):
+            self.high.append(row.got.at_least(RiskLevel.HIGH))
+        else:
+            self.false_alarm.append(row.got.at_least(RiskLevel.HIGH))
+        if row.expected is RiskLevel.ELEVATED:
+            self.elevated.append(row.got.at_least(RiskLevel.ELEVATED))
+
+    def figures(self) -> tuple[float | None, float | None, float | None, float | None]:
+        """(imminent recall, high+ recall, false-alarm rate, elevated recall)."""
+        return tuple(_rate(values) for values in (self.imminent, self.high, self.false_alarm, self.elevated))  # type: ignore[return-value]
+
+    def meets_targets(self) -> bool:
+        """True when every target holds (an empty figure holds trivially)."""
+        imminent, high, false_alarm, _ = self.figures()
+        return (
+            (imminent is None or imminent >= TARGET_IMMINENT)
+            and (high is None or high >= TARGET_HIGH)
+            and (false_alarm is None or false_alarm <= TARGET_FALSE_ALARM)
+        )
+
+
+def _rate(values: Sequence[bool]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def read_rows(path: Path) -> Iterable[tuple[RiskLevel, str]]:
+    """Yield (label, text) from one evaluation TSV."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        for record in reader:
+            text = (record.get("text") or "").strip()
+            if text:
+                yield RiskLevel(record["level"].strip()), text
+
+
+def evaluate(languages: Sequence[str] | None = None) -> list[Row]:
+    """Assess every row of the selected evaluation sets."""
+    rows: list[Row] = []
+    for path in sorted(DATA_DIR.glob("*.tsv")):
+        language = path.stem
+        if languages and language not in languages:
+            continue
+        for expected, text in read_rows(path):
+            result = assess(text, language)
+            rows.append(Row(language, expected, text, result.level, result.signals))
+    return rows
+
+
+def _cell(value: float | None, ok: bool) -> str:
+    if value is None:
+        return "     -"
+    return f"{value:6.3f}{'' if ok else '!'}"
+
+
+def format_table(rows: Sequence[Row]) -> tuple[str, bool]:
+    """The per-language table and whether every language meets the targets."""
+    tallies: dict[str, Tally] = {}
+    overall = Tally()
+    for row in rows:
+        tallies.setdefault(row.language, Tally()).add(row)
+        overall.add(row)
+    with_lexicon = set(available_languages())
+    lines = [
+        "lang  rows  imminent_recall  high+_recall  false_alarms  elevated_recall  lexicon",
+        f"targets     >= {TARGET_IMMINENT:.2f}          >= {TARGET_HIGH:.2f}"
+        f"       <= {TARGET_FALSE_ALARM:.2f}",
+    ]
+    all_ok = True
+    for name, tally in [*sorted(tallies.items()), ("ALL", overall)]:
+        imminent, high, false_alarm, elevated = tally.figures()
+        ok = tally.meets_targets()
+        all_ok = all_ok and ok
+        lexicon = "" if name == "ALL" else ("yes" if name in with_lexicon else "MISSING (en only)")
+        lines.append(
+            f"{name:<5}{tally.rows:>5}  "
+            f"{_cell(imminent, imminent is None or imminent >= TARGET_IMMINENT):>15}  "
+            f"{_cell(high, high is None or high >= TARGET_HIGH):>12}  "
+            f"{_cell(false_alarm, false_alarm is None or false_alarm <= TARGET_FALSE_ALARM):>12}  "
+            f"{_cell(elevated, True):>15}  {lexicon}"
+        )
+    lines.append("(! = target missed)")
+    return "\n".join(lines), all_ok
+
+
+def format_errors(rows: Sequence[Row]) -> str:
+    """Every row rated below its label, or rated high+ when it is not."""
+    out: list[str] = []
+    for row in rows:
+        missed = row.got.rank < row.expected.rank
+        alarm = not row.expected.at_least(RiskLevel.HIGH) and row.got.at_least(RiskLevel.HIGH)
+        if missed or alarm:
+            kind = "FALSE ALARM" if alarm else "MISS"
+            signals = ",".join(row.signals) or "-"
+            out.append(
+                f"{row.language}\t{kind}\t{row.expected.value}->{row.got.value}\t[{signals}]\t{row.text}"
+            )
+    return "\n".join(out) if out else "(no errors)"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the table (and errors); return 1 under --check when a target is missed."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--show-errors", action="store_true", help="list misses and false alarms")
+    parser.add_argument("-l", "--language", action="append", help="only this language (repeatable)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when any target is missed")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+
+    rows = evaluate(args.language)
+    if not rows:
+        print(f"No evaluation rows under {DATA_DIR}", file=sys.stderr)
+        return 1
+    table, all_ok = format_table(rows)
+    print(table)
+    if args.show_errors:
+        print()
+        print(format_errors(rows))
+    return 0 if (all_ok or not args.check) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""Unit tests for bot.distress: levels, negation, languages, limits, data integrity."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot import distress
+from bot.distress import RiskAssessment, RiskLevel, assess, conversation_level, normalise
+
+ROOT = Path(__file__).resolve().parents[2]
+LEXICON_DIR = ROOT / "data" / "risk" / "lexicon"
+SIGNALS_FILE = ROOT / "data" / "risk" / "signals.yml"
+LANGUAGES_FILE = ROOT / "config" / "languages.yml"
+LEXICON_FILES = sorted(LEXICON_DIR.glob("*.yml"))
+
+
+def _yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------- levels
+
+
+def test_levels_are_ordered() -> None:
+    assert RiskLevel.NONE < RiskLevel.ELEVATED < RiskLevel.HIGH < RiskLevel.IMMINENT
+    assert [level.rank for level in RiskLevel] == [0, 1, 2, 3]
+    assert RiskLevel.max(RiskLevel.HIGH, "elevated", None) is RiskLevel.HIGH
+    assert RiskLevel.max() is RiskLevel.NONE
+    assert RiskLevel.IMMINENT.at_least(RiskLevel.HIGH)
+    assert not RiskLevel.ELEVATED.at_least(RiskLevel.HIGH)
+
+
+def test_assessment_to_dict_is_json_ready() -> None:
+    result = assess("my boss took my passport", "en")
+    data = result.to_dict()
+    assert data["level"] == "high"
+    assert "documents_confiscated" in data["signals"]
+    assert 0.0 <= data["score"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "signal"),
+    [
+        ("my boss took my passport", RiskLevel.HIGH, "documents_confiscated"),
+        ("they keep my papers", RiskLevel.HIGH, "documents_confiscated"),
+        ("i work to pay the trip", RiskLevel.HIGH, "debt_bondage"),
+        ("they dont let me go out", RiskLevel.HIGH, "movement_restricted"),
+        ("he is hitting me now", RiskLevel.IMMINENT, "violence_now"),
+        ("they locked me in the room", RiskLevel.IMMINENT, "confined_now"),
+        ("i want to die", RiskLevel.IMMINENT, "suicidal_intent"),
+        ("im so scared", RiskLevel.ELEVATED, "fear"),
+    ],
+)
+def test_english_cues(text: str, level: RiskLevel, signal: str) -> None:
+    result = assess(text, "en")
+    assert result.level is level
+    assert signal in result.signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i lost my passport at the airport",
+        "my boss is strict but pays on time",
+        "im dying to see my kids",
+        "this heat is killing me",
+        "i keep my passport in a safe",
+        "my mom will kill me if im late",
+        "hit me up later",
+    ],
+)
+def test_english_near_misses_stay_below_high(text: str) -> None:
+    assert assess(text, "en").level < RiskLevel.HIGH
+
+
+def test_score_is_monotone_in_level_and_cues() -> None:
+    elevated = assess("im scared", "en")
+    high = assess("my boss took my passport", "en")
+    high_more = assess("my boss took my passport and they dont pay me", "en")
+    imminent = assess("he is hitting me now", "en")
+    assert 0.0 == assess("hello", "en").score
+    assert elevated.score < high.score < high_more.score < imminent.score
+    assert high_more.score < 0.75 <= imminent.score <= 1.0
+
+
+# ------------------------------------------------------------------- negation
+
+
+def test_negated_cue_does_not_count() -> None:
+    negated = assess("he did not take my passport", "en")
+    assert "documents_confiscated" not in negated.signals
+    assert negated.level < RiskLevel.HIGH
+    assert assess("he didn't take my passport", "en").level < RiskLevel.HIGH
+    assert assess("nobody is hitting me", "en").level < RiskLevel.IMMINENT
+
+
+def test_negation_stops_at_clause_and_but() -> None:
+    assert assess("no, they took my passport", "en").level is RiskLevel.HIGH
+    assert assess("i dont know but they took my passport", "en").level is RiskLevel.HIGH
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("no me quitaron el pasaporte", "es"),
+        ("ils ne m'ont pas pris mon passeport", "fr"),
+        ("ele não pegou meu passaporte", "pt"),
+        ("nu mi-a luat pașaportul", "ro"),
+        ("hindi kinuha ng amo ang passport ko", "tl"),
+    ],
+)
+def test_negation_in_other_languages(text: str, language: str) -> None:
+    assert "documents_confiscated" not in assess(text, language).signals
+
+
+def test_negations_are_data() -> None:
+    lexicon = distress.parse_lexicon(
+        "xx", {"negations": ["nope"], "signals": {"documents_confiscated": ["grab passport"]}}
+    )
+    text = normalise("nope grab passport")
+    assert distress.find_signals(text, [lexicon]) == {}
+    assert distress.find_signals(normalise("grab passport"), [lexicon]) == {"documents_confiscated": 1}
+
+
+def test_elisions_are_data() -> None:
+    # French SMS types the apostrophe as a space: "j ai", "j'ai" and "jai" are one word.
+    for text in ("j'ai peur", "j ai peur", "jai peur"):
+        assert "fear" in assess(text, "fr").signals, text
+    assert assess("il m a frappée hier", "fr").level is RiskLevel.HIGH
+    lexicon = distress.parse_lexicon("xx", {"elisions": ["j"], "signals": {"fear": ["jai peur"]}})
+    assert lexicon.view("j ai peur") == "jai peur"
+    assert lexicon.view("j te dis") == "j te dis"  # only before a vowel or h
+
+
+def test_unquoted_yaml_no_is_refused() -> None:
+    with pytest.raises(ValueError, match="quote"):
+        distress.parse_lexicon("xx", {"negations": [False], "signals": {}})
+
+
+# ------------------------------------------------------------------ languages
+
+
+def test_mixed_language_uses_english_too() -> None:
+    result = assess("hola, my boss took my passport y no me pagan", "es")
+    assert {"documents_confiscated", "wages_withheld"} <= set(result.signals)
+
+
+def test_unknown_language_falls_back_to_english(caplog: pytest.LogCaptureFixture) -> None:
+    result = assess("they took my passport", "xx")
+    assert result.level is RiskLevel.HIGH
+    assert any("xx" in record.getMessage() for record in caplog.records) or "xx" in distress._warned
+
+
+def test_language_none_consults_every_lexicon() -> None:
+    assert assess("me quiero morir", None).level is RiskLevel.IMMINENT
+    assert assess("je veux mourir", None).level is RiskLevel.IMMINENT
+
+
+def test_region_subtags_are_accepted() -> None:
+    assert assess("me quitaron el pasaporte", "es-MX").level is RiskLevel.HIGH
+    assert assess("pegaram meu passaporte", "pt_BR").level is RiskLevel.HIGH
+
+
+def test_normalise_folds_case_accents_apostrophes_and_elongation() -> None:
+    assert normalise("  Él NO está\tAQUÍ ") == "el no esta aqui"
+    assert normalise("I don’t know") == "i dont know"
+    assert normalise("pleeeease heeelp") == "please help"
+    assert normalise("Tiếng Việt đây") == "tieng viet day"
+    assert normalise("🙏🙏 😢") == ""
+    assert normalise("我 被 锁 在 房间") == "我被锁在房间"
+    # Cyrillic й keeps its breve: only Latin letters lose their marks.
+    assert normalise("Мой") == "мой"
+
+
+def test_normalise_keeps_thai_vowels_and_folds_arabic_harakat() -> None:
+    # Thai sara a / thanthakhat have combining class 0: they must survive as letters.
+    assert normalise("พาสปอร์ตอยู่กับฉัน") == "พาสปอร์ตอยู่กับฉัน"
+    assert normalise("مُدِيرِي أَخَذَ جَوَازِي") == "مديري اخذ جوازي"
+
+
+# ------------------------------------------------------------------- limits
+
+
+def test_emoji_only_is_none() -> None:
+    result = assess("😢😢😢🙏", "en")
+    assert result == RiskAssessment(RiskLevel.NONE, 0.0, ())
+    assert assess("", "en").level is RiskLevel.NONE
+
+
+def test_very_long_message_is_clipped_but_keeps_head_and_tail() -> None:
+    filler = "bla " * 25_000  # 100 kB
+    head = assess("they locked me in the room. " + filler, "en")
+    tail = assess(filler + " they locked me in the room", "en")
+    middle = assess(filler[:50_000] + " they locked me in the room " + filler[:50_000], "en")
+    assert head.level is RiskLevel.IMMINENT
+    assert tail.level is RiskLevel.IMMINENT
+    # The middle of a 100 kB paste is not scanned: a deliberate bound on work per message.
+    assert middle.level is RiskLevel.NONE
+    assert len(distress._clip("x" * 100_000)) <= distress.SCAN_HEAD + distress.SCAN_TAIL + 1
+
+
+# -------------------------------------------------------------- intents, history
+
+
+def test_confident_danger_intent_raises_to_imminent() -> None:
+    result = assess("please", "en", intents=[("danger_now", 0.8), ("greet", 0.1)])
+    assert result.level is RiskLevel.IMMINENT
+    assert "intent_danger_now" in result.signals
+
+
+def test_unsure_intent_does_not_raise() -> None:
+    assert assess("please", "en", intents=[("danger_now", 0.3)]).level < RiskLevel.IMMINENT
+    assert assess("hello", "en", intents=[("need_documents", 0.5)]).level is RiskLevel.NONE
+
+
+@pytest.mark.parametrize("intent", ["need_forced_sex", "need_documents", "need_child", "need_unpaid_work"])
+def test_need_intents_raise_to_high(intent: str) -> None:
+    result = assess("hello", "en", intents=[(intent, 0.9)])
+    assert result.level is RiskLevel.HIGH
+    assert result.signals
+
+
+def test_intent_never_lowers_the_lexicon() -> None:
+    assert assess("i want to die", "en", intents=[("greet", 0.99)]).level is RiskLevel.IMMINENT
+
+
+def test_previous_level_never_drops() -> None:
+    first = assess("they locked me in", "en")
+    second = assess("ok thanks", "en", previous=first)
+    assert second.level is RiskLevel.IMMINENT
+    assert second.signals == ()  # this message's signals only
+    assert second.score >= 0.75
+    assert assess("hello", "en", previous=RiskLevel.HIGH).level is RiskLevel.HIGH
+    assert assess("hello", "en", previous="elevated").level is RiskLevel.ELEVATED
+
+
+def test_conversation_level_is_the_highest() -> None:
+    history = [assess("hi", "en"), assess("they took my passport", "en"), assess("ok", "en")]
+    assert conversation_level(history) is RiskLevel.HIGH
+    assert conversation_level([]) is RiskLevel.NONE
+    assert conversation_level([RiskLevel.ELEVATED, "imminent"]) is RiskLevel.IMMINENT
+
+
+# ------------------------------------------------------------ data integrity
+
+
+def test_signals_file_is_complete() -> None:
+    raw = _yaml(SIGNALS_FILE)
+    for name, entry in raw["signals"].items():
+        assert entry["level"] in {"elevated", "high", "imminent"}, name
+        assert entry["group"], name
+        assert entry["description"], name
+        assert entry["sources"], name
+        for source in entry["sources"]:
+            assert source["url"].startswith("http"), name
+    for intent, rule in raw["intents"].items():
+        assert rule["level"] in {"elevated", "high", "imminent"}, intent
+        assert 0 < rule["min_confidence"] <= 1, intent
+
+
+def test_contract_signals_have_their_levels() -> None:
+    signals = _yaml(SIGNALS_FILE)["signals"]
+    expected = {
+        "imminent": {
+            "violence_now",
+            "confined_now",
+            "threat_to_life",
+            "suicidal_intent",
+            "medical_emergency",
+        },
+        "high": {
+            "documents_confiscated",
+            "movement_restricted",
+            "debt_bondage",
+            "forced_labour",
+            "wages_withheld",
+            "forced_sex_work",
+            "minor_exploited",
+            "threats_to_family",
+            "deceptive_recruitment",
+            "physical_abuse",
+            "monitored",
+            "threat_of_deportation",
+        },
+        "elevated": {"fear", "distress", "isolation", "confusion", "hopelessness"},
+    }
+    for level, names in expected.items():
+        for name in names:
+            assert signals[name]["level"] == level, name
+
+
+@pytest.mark.parametrize("path", LEXICON_FILES, ids=lambda p: p.stem)
+def test_lexicon_signals_exist_in_signals_yml(path: Path) -> None:
+    known = set(_yaml(SIGNALS_FILE)["signals"])
+    unknown = set((_yaml(path) or {}).get("signals") or {}) - known
+    assert not unknown, f"{path.name}: signals not in signals.yml: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("path", LEXICON_FILES, ids=lambda p: p.stem)
+def test_lexicon_entries_compile(path: Path) -> None:
+    raw = _yaml(path) or {}
+    assert all(isinstance(word, str) for word in raw.get("negations") or ()), (
+        "quote YAML booleans (no, on...)"
+    )
+    for signal, entries in (raw.get("signals") or {}).items():
+        assert entries, f"{path.name}: {signal} has no cues"
+        for entry in entries:
+            if isinstance(entry, dict):
+                try:
+                    re.compile(distress.normalise_pattern(str(entry["re"])))
+                except re.error as error:  # pragma: no cover - the message is the point
+                    pytest.fail(f"{path.name}: {signal}: {entry['re']!r}: {error}")
+            else:
+                assert isinstance(entry, str) and normalise(entry), f"{path.name}: {signal}: {entry!r}"
+    distress.parse_lexicon(path.stem, raw)  # the loader accepts the whole file
+
+
+@pytest.mark.parametrize("path", LEXICON_FILES, ids=lambda p: p.stem)
+def test_lexicon_cues_do_not_fire_on_plain_greetings(path: Path) -> None:
+    lexicon = distress.parse_lexicon(path.stem, _yaml(path) or {})
+    for text in ("hello", "hi how are you", "thank you", "ok", "bye"):
+        found = distress.find_signals(normalise(text), [lexicon])
+        assert not found, f"{path.name} fires on {text!r}: {found}"
+
+
+def test_evaluation_rows_are_not_copied_into_lexicons() -> None:
+    """The benchmark measures generalisation: no eval message may be a lexicon phrase."""
+    phrases: set[str] = set()
+    for path in LEXICON_FILES:
+        for entries in ((_yaml(path) or {}).get("signals") or {}).values():
+            phrases.update(normalise(entry) for entry in entries or () if isinstance(entry, str))
+    copied = []
+    for tsv in sorted((ROOT / "bench" / "data" / "risk").glob("*.tsv")):
+        for line in tsv.read_text(encoding="utf-8").splitlines()[1:]:
+            text = line.partition("\t")[2]
+            if text and normalise(text) in phrases:
+                copied.append(f"{tsv.name}: {text}")
+    assert not copied, copied
+
+
+def test_every_configured_language_has_a_lexicon() -> None:
+    languages = set(_yaml(LANGUAGES_FILE)["languages"])
+    missing = sorted(code for code in languages if not (LEXICON_DIR / f"{code}.yml").is_file())
+    assert not missing, f"no risk lexicon for: {missing}"
