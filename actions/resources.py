@@ -59,11 +59,20 @@ def _send_page(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int) 
     return [SlotSet("resources_shown", float(offset + len(page)))]
 
 
+#: What follows the services, by the conversation's risk level: a plain word of
+#: support, then the offer of a counselor (answered by the rules on affirm/deny).
+_SUPPORT_BY_RISK = {
+    RiskLevel.ELEVATED: "utter_support_elevated",
+    RiskLevel.HIGH: "utter_support_high",
+    RiskLevel.IMMINENT: "utter_support_high",
+}
+
+
 class ActionGiveResources(Action):
     """The best three services for the person's country, need and language.
 
-    At high risk and above, the reply also says plainly that this is not their fault
-    and offers a counselor.
+    When the conversation shows distress (elevated) or signs of trafficking (high),
+    the reply also says a word of support and offers a counselor.
     """
 
     def name(self) -> str:
@@ -73,9 +82,10 @@ class ActionGiveResources(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         events = _send_page(dispatcher, tracker, 0)
-        if risk_of(tracker).rank >= RiskLevel.HIGH.rank:
+        support = _SUPPORT_BY_RISK.get(risk_of(tracker))
+        if support:
             language = language_of(tracker)
-            say(dispatcher, "utter_support_high", language)
+            say(dispatcher, support, language)
             say(dispatcher, "utter_offer_counselor", language)
         return events
 

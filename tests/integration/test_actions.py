@@ -378,10 +378,18 @@ async def test_resources_at_high_risk_add_support_and_the_counselor_offer() -> N
     assert "Personas que pueden ayudarte en España:" in texts(messages)[0]
 
 
-async def test_resources_at_elevated_risk_do_not_push_a_counselor() -> None:
+async def test_resources_at_elevated_risk_add_support_and_the_offer_of_a_human() -> None:
     messages, _ = await run(
         ActionGiveResources(),
         make_tracker(language="en", need="shelter", country="US", risk_level="elevated"),
+    )
+    assert texts(messages)[-2:] == [say("utter_support_elevated", "en"), say("utter_offer_counselor", "en")]
+
+
+async def test_resources_without_risk_offer_nothing_more() -> None:
+    messages, _ = await run(
+        ActionGiveResources(),
+        make_tracker(language="en", need="shelter", country="US", risk_level="none"),
     )
     assert say("utter_offer_counselor", "en") not in texts(messages)
 
