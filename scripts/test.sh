@@ -9,8 +9,9 @@ export TF_CPP_MIN_LOG_LEVEL=3
 
 scripts/bootstrap.sh
 
-echo "==> ruff"
+echo "==> ruff, mypy"
 .venv/bin/ruff check bot actions channels tests bench
+.venv/bin/mypy bot actions channels
 
 echo "==> rasa data validate"
 .venv/bin/rasa data validate --config config/config.yml --domain domain.yml --data data
