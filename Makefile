@@ -16,6 +16,7 @@ bench: ## print the benchmark figures (language id, risk, intents, latency)
 	@scripts/bootstrap.sh
 	@.venv/bin/python bench/language_id.py
 	@.venv/bin/python bench/risk.py
+	@.venv/bin/python bench/risk.py --holdout
 	@.venv/bin/python bench/nlu_heldout.py
 	@.venv/bin/python bench/latency.py
 
