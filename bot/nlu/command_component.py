@@ -8,17 +8,14 @@ classifier's 97% is not enough for the word that deletes a conversation.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.locales import match_keyword
 from bot.nlu.intent_override import override_intent
+from bot.nlu.stateless import StatelessComponent
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +29,9 @@ COMMAND_INTENTS = {
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class KeywordCommands(GraphComponent):
+class KeywordCommands(StatelessComponent):
     """Sets the intent of bare keyword messages."""
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> KeywordCommands:
-        """Rasa's factory; keywords come from the catalogues at run time."""
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Override the intent of messages that are a keyword."""

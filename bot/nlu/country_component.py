@@ -8,34 +8,21 @@ annotated examples per language.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.geo import find_country
+from bot.nlu.stateless import StatelessComponent
 
 logger = logging.getLogger(__name__)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class CountryExtractor(GraphComponent):
+class CountryExtractor(StatelessComponent):
     """Adds ``{"entity": "country", "value": "<ISO alpha-2>"}`` when a country is named."""
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CountryExtractor:
-        """Rasa's factory; the component has no state to train or load."""
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Tag each message with the country it names, if any."""

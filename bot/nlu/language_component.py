@@ -11,14 +11,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.language import LanguageGuess, detect
+from bot.nlu.stateless import StatelessComponent
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +25,7 @@ LANGUAGE = "language"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class LanguageDetector(GraphComponent):
+class LanguageDetector(StatelessComponent):
     """Sets ``message["language"]`` from the text and the conversation's language.
 
     The channel may pass the conversation's language so far as
@@ -36,16 +34,6 @@ class LanguageDetector(GraphComponent):
     naive Bayes is trained from ``data/nlu`` at first use.
     """
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageDetector:
-        """Create the component (see ``GraphComponent.create``)."""
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Tag each message with its language; never raises.

@@ -10,17 +10,14 @@ classifier guessed another intent.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.distress import RiskLevel, assess
 from bot.nlu.intent_override import INTENT_RANKING, override_intent
+from bot.nlu.stateless import StatelessComponent
 
 logger = logging.getLogger(__name__)
 
@@ -35,19 +32,9 @@ def _intent_ranking(message: Message) -> list[tuple[str, float]]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class RiskAssessor(GraphComponent):
+class RiskAssessor(StatelessComponent):
     """Puts ``risk`` (level, score, signals) on each message."""
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RiskAssessor:
-        """Rasa's factory; lexicons load lazily on first use."""
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Assess each message; never raises (a failure must not silence the bot)."""
