@@ -17,6 +17,7 @@ Usage:
     .venv/bin/python bench/risk.py -l es -l fr      # only these languages
     .venv/bin/python bench/risk.py --check          # exit 1 when a target is missed
     .venv/bin/python bench/risk.py --holdout        # the blind hold-out sets
+    .venv/bin/python bench/risk.py --holdout --with-model   # ... as the running bot rates them
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import argparse
 import csv
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,7 +106,41 @@ def read_rows(path: Path) -> Iterable[tuple[RiskLevel, str]]:
                 yield RiskLevel(record["level"].strip()), text
 
 
-def evaluate(languages: Sequence[str] | None = None, data_dir: Path = DATA_DIR) -> list[Row]:
+Assessor = Callable[[str, str], tuple[RiskLevel, tuple[str, ...]]]
+
+
+def lexicon_only(text: str, language: str) -> tuple[RiskLevel, tuple[str, ...]]:
+    """The lexicon of the labelled language (plus English), no intents."""
+    result = assess(text, language)
+    return result.level, result.signals
+
+
+def with_model() -> Assessor:
+    """What the running bot decides: the trained model's whole NLU pipeline.
+
+    That adds the intent ranking (``danger_now`` and the trafficking needs raise the
+    level) and uses the detected language, as in a real conversation.
+    """
+    import asyncio
+
+    from bot.model_cache import ensure_model
+    from bot.nlu.parser import ModelParser
+
+    parser = ModelParser(ensure_model())
+    loop = asyncio.new_event_loop()
+
+    def assess_with_model(text: str, language: str) -> tuple[RiskLevel, tuple[str, ...]]:
+        risk = loop.run_until_complete(parser.parse(text)).get("risk") or {}
+        return RiskLevel(risk.get("level", "none")), tuple(risk.get("signals", ()))
+
+    return assess_with_model
+
+
+def evaluate(
+    languages: Sequence[str] | None = None,
+    data_dir: Path = DATA_DIR,
+    assessor: Assessor = lexicon_only,
+) -> list[Row]:
     """Assess every row of the selected evaluation sets."""
     rows: list[Row] = []
     for path in sorted(data_dir.glob("*.tsv")):
@@ -113,8 +148,8 @@ def evaluate(languages: Sequence[str] | None = None, data_dir: Path = DATA_DIR) 
         if languages and language not in languages:
             continue
         for expected, text in read_rows(path):
-            result = assess(text, language)
-            rows.append(Row(language, expected, text, result.level, result.signals))
+            level, signals = assessor(text, language)
+            rows.append(Row(language, expected, text, level, signals))
     return rows
 
 
@@ -182,15 +217,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help=f"use the blind hold-out sets ({HOLDOUT_DIR.relative_to(ROOT)}) instead of the dev sets",
     )
+    parser.add_argument(
+        "--with-model",
+        action="store_true",
+        help="rate with the trained model's NLU pipeline (lexicon + intents), as the bot does",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
 
     data_dir = HOLDOUT_DIR if args.holdout else DATA_DIR
-    rows = evaluate(args.language, data_dir)
+    rows = evaluate(args.language, data_dir, with_model() if args.with_model else lexicon_only)
     if not rows:
         print(f"No evaluation rows under {data_dir}", file=sys.stderr)
         return 1
-    print(f"evaluation sets: {data_dir.relative_to(ROOT)}")
+    mode = "lexicon + intents (trained model)" if args.with_model else "lexicon only"
+    print(f"evaluation sets: {data_dir.relative_to(ROOT)}; rated by: {mode}")
     table, all_ok = format_table(rows)
     print(table)
     if args.show_errors:

@@ -13,11 +13,9 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
 
@@ -31,21 +29,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 120) -> None:
-    """Wait until ``url`` answers 200 (or fail with the child's exit code)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before {url} was up")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} not up after {timeout}s")
 
 
 class RedisServer:
@@ -129,7 +112,7 @@ def trained_model() -> Path:
 @pytest.fixture(scope="session")
 def action_server(marigold_env: dict[str, str]) -> Iterator[str]:
     """The real action server, as ``marigold run`` starts it."""
-    from bot.runner import action_server_command, child_environment
+    from bot.runner import ProcessGroup, action_server_command, child_environment, wait_for_http
     from bot.settings import get_settings
 
     settings = get_settings()
@@ -142,7 +125,7 @@ def action_server(marigold_env: dict[str, str]) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     url = settings.actions_url
-    wait_http(f"{url}/health", process)
+    wait_for_http(f"{url}/health", ProcessGroup([("actions", process)]), timeout=120)
     yield url
     process.terminate()
     process.wait(15)
