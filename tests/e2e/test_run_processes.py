@@ -53,3 +53,23 @@ def test_rest_channel_conversation(running: str) -> None:
 
 def test_http_api_needs_the_token(running: str) -> None:
     assert httpx.get(f"{running}/status", timeout=10).status_code == 401
+
+
+def test_marigold_chat_talks_to_the_running_bot(running: str) -> None:
+    import subprocess
+    import sys
+
+    from bot.locales import text
+    from bot.settings import REPO_ROOT
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--url", f"{running}/webhooks/rest/webhook"],
+        cwd=REPO_ROOT,
+        input="привет, мне нужна помощь\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert f"bot> {text('utter_intro', 'ru')}" in completed.stdout
+    assert "-> /affirm" in completed.stdout
