@@ -109,5 +109,16 @@ async def remove(client: aioredis.Redis, conversation_id: str) -> None:
 
 
 async def waiting(client: aioredis.Redis, limit: int = 100) -> list[str]:
-    """Conversation ids in the order counselors should take them."""
-    return list(await client.zrange(redis_keys.QUEUE, 0, limit - 1))
+    """Conversation ids in the order counselors should take them.
+
+    A sorted-set member cannot carry its own TTL, so an entry whose handoff record
+    has expired with the retention is dropped here: data dies with its conversation.
+    """
+    ids = list(await client.zrange(redis_keys.QUEUE, 0, limit - 1))
+    alive: list[str] = []
+    for conversation_id in ids:
+        if await client.exists(redis_keys.handoff(conversation_id)):
+            alive.append(conversation_id)
+        else:
+            await client.zrem(redis_keys.QUEUE, conversation_id)
+    return alive
