@@ -11,9 +11,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.loopback import LoopbackServer
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Marigold", "username": "marigold_test_bot"}
 #: Parameters that PTB sends as plain strings (everything else is JSON-encoded).
@@ -21,7 +23,7 @@ _STRING_PARAMS = {"text", "url", "secret_token", "callback_query_id"}
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     """Telegram's Bot API, in a thread."""
 
     token: str
@@ -33,14 +35,11 @@ class FakeTelegram:
     failures: dict[str, tuple[int, str]] = field(default_factory=dict)
     _next_id: int = 1000
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: ThreadingHTTPServer | None = None
 
     @property
     def base_url(self) -> str:
         """Value for ``MARIGOLD_TELEGRAM_API_BASE`` (PTB appends the token)."""
-        assert self._server is not None
-        host, port = str(self._server.server_address[0]), int(self._server.server_address[1])
-        return f"http://{host}:{port}/bot"
+        return f"{self.origin}/bot"
 
     def user_message(self, chat_id: int, text: str) -> int:
         """Put a message from the person into a chat; returns its message id."""
@@ -116,15 +115,8 @@ class FakeTelegram:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serve(Handler)
         return self
-
-    def stop(self) -> None:
-        """Shut the server down."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
 
     def reset(self) -> None:
         """Forget calls, chats and injected failures."""

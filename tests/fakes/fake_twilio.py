@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import uuid
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.loopback import LoopbackServer
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-fA-F]{32})/Messages\.json$")
 
@@ -33,7 +34,7 @@ class SentSms:
 
 
 @dataclass
-class FakeTwilio:
+class FakeTwilio(LoopbackServer):
     """Twilio's Messages API, in a thread."""
 
     account_sid: str
@@ -41,14 +42,11 @@ class FakeTwilio:
     sent: list[SentSms] = field(default_factory=list)
     #: When set, the next calls fail with this (status, Twilio error code).
     failure: tuple[int, int] | None = None
-    _server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
         """Base URL to use as ``MARIGOLD_TWILIO_API_BASE``."""
-        assert self._server is not None
-        host, port = str(self._server.server_address[0]), int(self._server.server_address[1])
-        return f"http://{host}:{port}"
+        return self.origin
 
     def start(self) -> FakeTwilio:
         """Serve on a free port."""
@@ -121,15 +119,8 @@ class FakeTwilio:
                     },
                 )
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serve(Handler)
         return self
-
-    def stop(self) -> None:
-        """Shut the server down."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
 
     def reset(self) -> None:
         """Forget recorded messages and injected failures."""
