@@ -101,29 +101,34 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 def _cmd_directory(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    import redis
     import yaml
 
-    from bot.directory import CURRENT_KEY, read_directory_file, seed_directory, store_directory
-    from bot.redis_connection import sync_client
+    from bot.directory import CURRENT_KEY, SEED_FILE, read_directory_file, store_directory
+    from bot.redis_connection import redis_url, sync_client
 
     client = sync_client()
-    if args.action == "import":
-        document = read_directory_file(Path(args.file))
-        store_directory(client, document)
-        print(f"imported {len(document['resources'])} resources from {args.file}")
-        return 0
-    stored = client.get(CURRENT_KEY)
-    if stored:
-        document = json.loads(stored)
-    else:
-        from bot.directory import SEED_FILE
-
-        document = read_directory_file(SEED_FILE)
-        seed_directory()
+    try:
+        if args.action == "import":
+            try:
+                document = read_directory_file(Path(args.file))
+            except (OSError, ValueError, yaml.YAMLError) as exc:
+                raise SystemExit(f"error: {exc}") from exc
+            store_directory(client, document)
+            print(f"imported {len(document['resources'])} resources from {args.file}")
+            return 0
+        stored = client.get(CURRENT_KEY)
+    except redis.RedisError as exc:
+        raise SystemExit(
+            f"error: cannot reach Redis at {redis_url()} ({type(exc).__name__}); "
+            "start Marigold with `make run` or set REDIS_URL"
+        ) from exc
+    document = json.loads(stored) if stored else read_directory_file(SEED_FILE)
+    source = "Redis" if stored else f"the seed ({SEED_FILE.name})"
     Path(args.file).write_text(
         yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
-    print(f"exported {len(document['resources'])} resources to {args.file}")
+    print(f"exported {len(document['resources'])} resources from {source} to {args.file}")
     return 0
 
 

@@ -218,7 +218,8 @@ def load_directory(client: redis.Redis | None = None) -> Directory:
 def store_directory(client: redis.Redis, document: Mapping[str, Any]) -> None:
     """Make ``document`` the current directory (validated by building it first)."""
     Directory.from_dict(document)
-    client.set(CURRENT_KEY, json.dumps(document, ensure_ascii=False))
+    # YAML dates (``checked: 2026-11-25``) are kept as ISO text.
+    client.set(CURRENT_KEY, json.dumps(document, ensure_ascii=False, default=str))
 
 
 def emergency_summary(directory: Directory, country: str | None) -> str:
