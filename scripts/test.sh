@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TF_CPP_MIN_LOG_LEVEL=3
+# config/endpoints.yml reads it; rasa test core does not call actions, but needs a valid URL.
+export MARIGOLD_ACTIONS_PORT="${MARIGOLD_ACTIONS_PORT:-5055}"
 
 scripts/bootstrap.sh
 
