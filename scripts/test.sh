@@ -6,8 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TF_CPP_MIN_LOG_LEVEL=3
-# config/endpoints.yml reads it; rasa test core does not call actions, but needs a valid URL.
-export MARIGOLD_ACTIONS_PORT="${MARIGOLD_ACTIONS_PORT:-5055}"
 
 scripts/bootstrap.sh
 
@@ -25,5 +23,6 @@ echo "==> pytest"
 .venv/bin/python -m pytest -q "$@"
 
 echo "==> rasa test (stories)"
-.venv/bin/rasa test core --model "$MODEL" --stories tests/stories --endpoints config/endpoints.yml \
+# endpoints.yml reads the actions port; story tests call no action, but need a valid URL.
+MARIGOLD_ACTIONS_PORT="${MARIGOLD_ACTIONS_PORT:-5055}" .venv/bin/rasa test core --model "$MODEL" --stories tests/stories --endpoints config/endpoints.yml \
   --fail-on-prediction-errors --out var/results/core
