@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 import redis.asyncio as aioredis
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -19,6 +20,7 @@ from bot.redis_connection import async_client, sync_client
 from bot.replies import render
 
 _redis: aioredis.Redis | None = None
+_directory_redis: redis.Redis | None = None
 
 
 def redis_client() -> aioredis.Redis:
@@ -30,8 +32,14 @@ def redis_client() -> aioredis.Redis:
 
 
 def directory() -> Directory:
-    """The current resource directory (Redis if imported, else the seed)."""
-    return load_directory(sync_client())
+    """The current resource directory (Redis if imported, else the seed).
+
+    Read on every use, so an admin's import reaches the next reply; one short GET.
+    """
+    global _directory_redis
+    if _directory_redis is None:
+        _directory_redis = sync_client()
+    return load_directory(_directory_redis)
 
 
 def language_of(tracker: Tracker) -> str:
