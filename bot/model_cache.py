@@ -74,9 +74,11 @@ def ensure_model(root: Path = REPO_ROOT) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     if cached.exists():
         shutil.copy2(cached, target)
-        print(f"==> reusing cached model {target.name}", flush=True)
+        print(f"==> reusing cached model {target.name}", file=sys.stderr, flush=True)
         return target
-    print(f"==> training the Rasa model ({target.name}); this takes a few minutes", flush=True)
+    print(
+        f"==> training the Rasa model ({target.name}); this takes a few minutes", file=sys.stderr, flush=True
+    )
     subprocess.run(
         [
             sys.executable,
