@@ -13,11 +13,12 @@ import redis.asyncio as aioredis
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.directory import Directory, load_directory
+from bot.directory import Directory, emergency_summary, load_directory
 from bot.distress import RiskLevel
 from bot.language_config import normalize_language
 from bot.redis_connection import async_client, sync_client
 from bot.replies import render
+from bot.resource_format import hotline_text
 
 _redis: aioredis.Redis | None = None
 _directory_redis: redis.Redis | None = None
@@ -59,6 +60,16 @@ def risk_of(tracker: Tracker) -> RiskLevel:
         return RiskLevel(tracker.get_slot("risk_level") or RiskLevel.NONE.value)
     except ValueError:
         return RiskLevel.NONE
+
+
+def safety_values(tracker: Tracker) -> dict[str, str]:
+    """``emergency`` and ``hotline`` for the person's country (or general ones)."""
+    found = directory()
+    country = country_of(tracker)
+    return {
+        "emergency": emergency_summary(found, country),
+        "hotline": hotline_text(found, country, language_of(tracker)),
+    }
 
 
 def say(dispatcher: CollectingDispatcher, response: str, language: str, **values: Any) -> None:

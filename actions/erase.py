@@ -16,7 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import Restarted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import language_of, redis_client, say
+from actions.common import language_of, redis_client, safety_values, say
 from bot import redis_keys
 from bot.privacy import erase_conversation
 
@@ -56,7 +56,7 @@ class ActionEraseConversation(Action):
             task.add_done_callback(_pending.discard)
         except Exception:  # noqa: BLE001 - say so rather than pretend
             logger.error("erase failed for %s", tracker.sender_id)
-            say(dispatcher, "utter_technical_fallback", language, emergency="", hotline="")
+            say(dispatcher, "utter_technical_fallback", language, **safety_values(tracker))
             return []
         say(dispatcher, "utter_erased", language)
         return [Restarted()]

@@ -8,10 +8,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import country_of, directory, language_of, redis_client, risk_of, say
+from actions.common import language_of, redis_client, risk_of, safety_values, say
 from bot import handoff
-from bot.directory import emergency_summary
-from bot.resource_format import hotline_text
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -27,12 +25,7 @@ class ActionRequestCounselor(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         language = language_of(tracker)
-        country = country_of(tracker)
-        found = directory()
-        values = {
-            "emergency": emergency_summary(found, country),
-            "hotline": hotline_text(found, country, language),
-        }
+        values = safety_values(tracker)
         try:
             before = await handoff.status(redis_client(), tracker.sender_id)
             await handoff.request_counselor(
