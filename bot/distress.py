@@ -31,12 +31,13 @@ from typing import Any, Union
 
 import yaml
 
+from bot.language_config import supported_languages
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNALS_FILE = ROOT / "data" / "risk" / "signals.yml"
 LEXICON_DIR = ROOT / "data" / "risk" / "lexicon"
-LANGUAGES_FILE = ROOT / "config" / "languages.yml"
 
 #: The language whose lexicon is always consulted: people mix English into messages
 #: in every other language ("my boss took my passport", "pls help").
@@ -373,18 +374,6 @@ def load_catalogue(path: Path = SIGNALS_FILE) -> Catalogue:
     return Catalogue(signals=signals, intents=intents)
 
 
-@lru_cache(maxsize=1)
-def _language_scripts(path: Path = LANGUAGES_FILE) -> dict[str, str]:
-    """Map language code -> script from config/languages.yml (empty if missing)."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError:
-        return {}
-    return {
-        code: str((entry or {}).get("script", "")) for code, entry in (raw.get("languages") or {}).items()
-    }
-
-
 def available_languages(directory: Path = LEXICON_DIR) -> tuple[str, ...]:
     """Language codes that have a lexicon file."""
     return tuple(sorted(path.stem for path in directory.glob("*.yml")))
@@ -433,7 +422,8 @@ def _is_unspaced_language(language: str, raw: Mapping[str, Any]) -> bool:
     match = raw.get("match")
     if match in ("substring", "words"):
         return bool(match == "substring")
-    return _language_scripts().get(language, "") in UNSPACED_SCRIPTS
+    info = supported_languages().get(language)
+    return info is not None and info.script in UNSPACED_SCRIPTS
 
 
 def parse_lexicon(language: str, raw: Mapping[str, Any]) -> Lexicon:
