@@ -69,11 +69,6 @@ def text(key: str, language: str | None, **values: Any) -> str:
     return template.format_map(_KeepMissing(values))
 
 
-def has_text(key: str) -> bool:
-    """True if the default catalogue defines ``key``."""
-    return key in catalogue(default_language())
-
-
 def keywords(command: str, language: str) -> list[str]:
     """Folded keywords for a command in one language (first one is shown to people)."""
     words = catalogue(language).get(f"keywords_{command}", [])
