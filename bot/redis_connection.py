@@ -7,8 +7,6 @@ errors so that a Redis restart mid-conversation costs a retry, not a lost messag
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import redis
 import redis.asyncio as aioredis
 from redis.backoff import ExponentialBackoff
@@ -25,19 +23,6 @@ def redis_url(settings: Settings | None = None) -> str:
     if settings.redis_url:
         return settings.redis_url
     return f"redis://127.0.0.1:{settings.embedded_redis_port}/0"
-
-
-def redis_parts(settings: Settings | None = None) -> dict[str, object]:
-    """Host, port, db and password of the Redis URL, for clients that want them apart."""
-    parsed = urlparse(redis_url(settings))
-    db = (parsed.path or "/0").lstrip("/") or "0"
-    return {
-        "host": parsed.hostname or "127.0.0.1",
-        "port": parsed.port or 6379,
-        "db": int(db),
-        "password": parsed.password,
-        "use_ssl": parsed.scheme == "rediss",
-    }
 
 
 def _retry() -> Retry:
