@@ -72,17 +72,10 @@ def test_malformed_values_name_the_variable(tmp_path: Path, name: str, value: st
         load_settings({"MARIGOLD_VAR_DIR": str(tmp_path), name: value})
 
 
-def test_redis_url_parts() -> None:
-    from bot.redis_connection import redis_parts, redis_url
+def test_redis_url_prefers_the_environment() -> None:
+    from bot.redis_connection import redis_url
 
     settings = load_settings({"REDIS_URL": "rediss://:pw@cache.example:6380/3", "MARIGOLD_VAR_DIR": "/tmp/x"})
     assert redis_url(settings) == "rediss://:pw@cache.example:6380/3"
-    assert redis_parts(settings) == {
-        "host": "cache.example",
-        "port": 6380,
-        "db": 3,
-        "password": "pw",
-        "use_ssl": True,
-    }
     embedded = load_settings({"MARIGOLD_VAR_DIR": "/tmp/x", "MARIGOLD_EMBEDDED_REDIS_PORT": "7001"})
     assert redis_url(embedded) == "redis://127.0.0.1:7001/0"
