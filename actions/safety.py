@@ -33,7 +33,8 @@ class ActionRespondToDanger(Action):
     ) -> list[dict[str, Any]]:
         language = language_of(tracker)
         country = country_of(tracker)
-        number = directory().emergency_number(country)
+        found = directory()
+        number = found.emergency_number(country)
         if number:
             say(dispatcher, "utter_danger_emergency", language, emergency=number)
         else:
@@ -41,7 +42,7 @@ class ActionRespondToDanger(Action):
                 dispatcher,
                 "utter_danger_emergency_list",
                 language,
-                emergency_list=emergency_summary(directory(), None),
+                emergency_list=emergency_summary(found, None),
             )
         say(dispatcher, "utter_danger_offer_counselor", language)
         signals = list(tracker.get_slot("risk_signals") or [])
