@@ -11,11 +11,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.fakes.loopback import LoopbackServer
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Marigold", "username": "marigold_test_bot"}
 #: Parameters that PTB sends as plain strings (everything else is JSON-encoded).
@@ -96,10 +95,7 @@ class FakeTelegram(LoopbackServer):
         """Serve on a free port."""
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_: Any) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 token, _, method = self.path.removeprefix("/bot").partition("/")
                 length = int(self.headers.get("Content-Length") or 0)
@@ -108,12 +104,7 @@ class FakeTelegram(LoopbackServer):
                     status, payload = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
                 else:
                     status, payload = fake._handle(method, _parse(self.headers.get("Content-Type", ""), raw))
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self._reply(status, payload)
 
         self._serve(Handler)
         return self
