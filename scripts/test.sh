@@ -11,6 +11,7 @@ scripts/bootstrap.sh
 
 echo "==> ruff, mypy"
 .venv/bin/ruff check bot actions channels tests bench
+.venv/bin/ruff format --check --quiet bot actions channels tests bench
 .venv/bin/mypy bot actions channels
 
 echo "==> rasa data validate"

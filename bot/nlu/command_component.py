@@ -32,7 +32,6 @@ COMMAND_INTENTS = {
 class KeywordCommands(StatelessComponent):
     """Sets the intent of bare keyword messages."""
 
-
     def process(self, messages: list[Message]) -> list[Message]:
         """Override the intent of messages that are a keyword."""
         for message in messages:

@@ -23,7 +23,6 @@ logger = logging.getLogger(__name__)
 class CountryExtractor(StatelessComponent):
     """Adds ``{"entity": "country", "value": "<ISO alpha-2>"}`` when a country is named."""
 
-
     def process(self, messages: list[Message]) -> list[Message]:
         """Tag each message with the country it names, if any."""
         for message in messages:

@@ -34,7 +34,6 @@ class LanguageDetector(StatelessComponent):
     naive Bayes is trained from ``data/nlu`` at first use.
     """
 
-
     def process(self, messages: list[Message]) -> list[Message]:
         """Tag each message with its language; never raises.
 

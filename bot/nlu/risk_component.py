@@ -35,7 +35,6 @@ def _intent_ranking(message: Message) -> list[tuple[str, float]]:
 class RiskAssessor(StatelessComponent):
     """Puts ``risk`` (level, score, signals) on each message."""
 
-
     def process(self, messages: list[Message]) -> list[Message]:
         """Assess each message; never raises (a failure must not silence the bot)."""
         for message in messages:

@@ -137,20 +137,14 @@ def is_country(code: object) -> bool:
 
 
 def assert_number(value: object, where: str) -> None:
-    assert isinstance(value, str), (
-        f"{where}: number must be a quoted string, got {value!r}"
-    )
-    assert NUMBER.match(value), (
-        f"{where}: {value!r} has characters other than digits, spaces, + - ( )"
-    )
+    assert isinstance(value, str), f"{where}: number must be a quoted string, got {value!r}"
+    assert NUMBER.match(value), f"{where}: {value!r} has characters other than digits, spaces, + - ( )"
 
 
 def assert_sources(value: object, where: str) -> None:
     assert isinstance(value, list) and value, f"{where}: needs at least one source URL"
     for url in value:
-        assert isinstance(url, str) and URL.match(url), (
-            f"{where}: {url!r} is not an http(s) URL"
-        )
+        assert isinstance(url, str) and URL.match(url), f"{where}: {url!r} is not an http(s) URL"
 
 
 def test_header() -> None:
@@ -181,26 +175,19 @@ def test_fallback_numbers_are_sourced() -> None:
 def test_country(code: str) -> None:
     entry = countries()[code]
     assert is_country(code), f"{code} is not an ISO 3166-1 alpha-2 code known to babel"
-    assert set(entry) <= COUNTRY_KEYS, (
-        f"{code}: unknown keys {set(entry) - COUNTRY_KEYS}"
-    )
+    assert set(entry) <= COUNTRY_KEYS, f"{code}: unknown keys {set(entry) - COUNTRY_KEYS}"
     if entry.get("emergency") is None:
         # No sourced number: the entry must say why, never stay silent.
         gap = entry.get("emergency_gap")
-        assert isinstance(gap, str) and gap.strip(), (
-            f"{code}: no emergency number and no emergency_gap"
-        )
+        assert isinstance(gap, str) and gap.strip(), f"{code}: no emergency number and no emergency_gap"
         assert "emergency_source" not in entry, f"{code}: a source without a number"
     else:
         assert_number(entry["emergency"], f"{code} emergency")
         assert entry["emergency_service"] in EMERGENCY_SERVICES, code
-        assert_sources(
-            [entry["emergency_source"]] + entry.get("emergency_more_sources", []), code
+        assert_sources([entry["emergency_source"]] + entry.get("emergency_more_sources", []), code)
+        assert isinstance(entry["emergency_source_note"], str) and entry["emergency_source_note"].strip(), (
+            code
         )
-        assert (
-            isinstance(entry["emergency_source_note"], str)
-            and entry["emergency_source_note"].strip()
-        ), code
         assert entry["emergency_verification"] in VERIFICATION, code
         assert "emergency_gap" not in entry, f"{code}: both a number and a gap"
     for other in entry.get("other_numbers", []):
@@ -219,9 +206,7 @@ def test_ids_unique() -> None:
 @pytest.mark.parametrize("res", resources(), ids=lambda r: str(r.get("id")))
 def test_resource_shape(res: dict[str, Any]) -> None:
     rid = res["id"]
-    assert RESOURCE_REQUIRED <= set(res), (
-        f"{rid}: missing {RESOURCE_REQUIRED - set(res)}"
-    )
+    assert RESOURCE_REQUIRED <= set(res), f"{rid}: missing {RESOURCE_REQUIRED - set(res)}"
     unknown = set(res) - RESOURCE_REQUIRED - RESOURCE_OPTIONAL
     assert not unknown, f"{rid}: unknown fields {unknown}"
     assert SLUG.match(rid), f"{rid}: id must be a lowercase slug"
@@ -231,28 +216,20 @@ def test_resource_shape(res: dict[str, Any]) -> None:
     assert isinstance(needs, list) and needs, f"{rid}: needs must be a non-empty list"
     assert set(needs) <= NEEDS, f"{rid}: unknown needs {set(needs) - NEEDS}"
     assert len(needs) == len(set(needs)), f"{rid}: repeated needs"
-    assert isinstance(res["hours"], str) and res["hours"].strip(), (
-        f"{rid}: hours, or 'not stated'"
-    )
+    assert isinstance(res["hours"], str) and res["hours"].strip(), f"{rid}: hours, or 'not stated'"
     assert res["verification"] in VERIFICATION, rid
     for flag in ("interpreters", "free", "confidential", "law_enforcement"):
-        assert res[flag] is None or isinstance(res[flag], bool), (
-            f"{rid}: {flag} must be true/false/null"
-        )
+        assert res[flag] is None or isinstance(res[flag], bool), f"{rid}: {flag} must be true/false/null"
     if res["law_enforcement"] is None:
         # A person who fears the police must be told when we do not know.
-        assert res.get("notes"), (
-            f"{rid}: law_enforcement unknown without a note saying so"
-        )
+        assert res.get("notes"), f"{rid}: law_enforcement unknown without a note saying so"
 
 
 @pytest.mark.parametrize("res", resources(), ids=lambda r: str(r.get("id")))
 def test_resource_country_and_languages(res: dict[str, Any]) -> None:
     rid = res["id"]
     country = res["country"]
-    assert country in PSEUDO_COUNTRIES or is_country(country), (
-        f"{rid}: bad country {country!r}"
-    )
+    assert country in PSEUDO_COUNTRIES or is_country(country), f"{rid}: bad country {country!r}"
     if country not in PSEUDO_COUNTRIES:
         assert country in countries(), f"{rid}: {country} has no entry in countries"
     for key in ("not_available_in", "available_in"):
@@ -286,9 +263,9 @@ def test_resource_contacts_and_sources(res: dict[str, Any]) -> None:
         assert res.get("sms") is not None, f"{rid}: sms_note without sms"
     for key in ("web", "chat"):
         if key in res:
-            assert isinstance(res[key], str) and not res[key].startswith(
-                ("http://", "https://")
-            ), f"{rid}: {key} is written without the scheme"
+            assert isinstance(res[key], str) and not res[key].startswith(("http://", "https://")), (
+                f"{rid}: {key} is written without the scheme"
+            )
     if "email" in res:
         assert EMAIL.match(res["email"]), rid
     reachable = any(res.get(k) for k in ("phone", "sms", "whatsapp", "web", "chat"))
