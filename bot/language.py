@@ -14,10 +14,13 @@ over the languages of ``config/languages.yml``:
    long Ukrainian text without a single і is unlikely (same file);
 4. lingua, restricted to the configured languages (high-accuracy mode: its
    low-accuracy mode loses 8 points on single words);
-5. a character n-gram naive Bayes trained, at first use, on the project's own NLU
+5. word frequencies (``bot/word_frequency.py``, wordfreq's lists): how common each
+   word is in each language, also read without accents and with lost letters; this
+   is what settles one- and two-word messages;
+6. a character n-gram naive Bayes trained, at first use, on the project's own NLU
    examples (``data/nlu/<code>.yml``): it knows how people here really write
    ("khong co tien", "tulungan nyo po"), which is where lingua is weakest;
-6. the conversation's previous language, as a prior that only clear evidence beats,
+7. the conversation's previous language, as a prior that only clear evidence beats,
    so "ok", "si", "no", "да" never switch the language of a conversation.
 
 langdetect was measured as a further vote and made every benchmark worse, so it is
@@ -25,8 +28,9 @@ only a baseline in ``bench/language_id.py``.
 
 Cost, measured on 2 cores: the classifier trains in well under a second at first use
 (about 20 MB); lingua loads each language's models the first time text of its script
-needs them (about 210 MB for all twelve; preloading would take 300 MB). After that a
-call takes 0.3 ms (p50), 0.9 ms (p95).
+needs them (about 210 MB for all twelve; preloading would take 300 MB); the frequency
+lists of the languages that share a script take 2.4 s and about 160 MB at first use.
+After that a call takes well under a millisecond (``bench/language_id.py`` prints p50).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +54,7 @@ import yaml
 from bot.language_config import default_language, supported_languages
 from bot.settings import REPO_ROOT
 from bot.text_folding import fold
+from bot.word_frequency import WordFrequencyModel
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +66,12 @@ NLU_DIR = REPO_ROOT / "data" / "nlu"
 #: language, and reading a pasted page would only cost time.
 MAX_CHARS = 600
 #: Prior probability that a message is in the conversation's previous language. With
-#: twelve languages a switch needs evidence about 45 times stronger for the new
+#: twelve languages a switch needs evidence about 100 times stronger for the new
 #: language than for the old one; code-switching (detection.yml) caps what one word
-#: can give at 10 for an English word and 100 for another language's word.
-PRIOR_PREVIOUS = 0.8
+#: can give at 10 for an English word and 100 for another language's word. So one
+#: word of another language of the same script ("hola", "si") never switches a
+#: conversation, two clear ones do, and a word of another script does.
+PRIOR_PREVIOUS = 0.9
 #: Share of a uniform distribution mixed into each statistical model's output, so that
 #: one model cannot veto a language the others support.
 MODEL_SMOOTHING = 0.05
@@ -423,6 +430,10 @@ class LanguageDetector:
         self._lingua: Any = None
         self._lingua_codes: dict[Any, str] = {}
         self._nb: CharNgramNaiveBayes | None = None
+        shared_script = Counter(self.scripts.values())
+        self.word_frequencies = WordFrequencyModel(
+            code for code in self.languages if shared_script[self.scripts[code]] > 1
+        )
         self._switching = _code_switching(data.code_switching, self.languages)
         self._switching_matrix = _switching_matrix(self.languages, self._switching)
         self._marked = {
@@ -597,15 +608,20 @@ class LanguageDetector:
         """
         nb = self.naive_bayes
         weights = (NB_WEIGHT_SEEN, NB_WEIGHT_UNSEEN)
-        models = [self.lingua_probabilities]
+        models: list[Callable[[str, list[str]], dict[str, float]]] = [
+            lambda text, members: self.lingua_probabilities(text),
+            lambda text, members: self.word_frequencies.probabilities(
+                _letters_and_marks(text).split(), members, self._switching
+            ),
+        ]
         if nb.languages:
-            models.append(lambda text: nb.probabilities(text, self._switching, weights))
+            models.append(lambda text, members: nb.probabilities(text, self._switching, weights))
         scores = {code: 0.0 for code in self.languages}
         for model in models:
             values: dict[str, float] = {}
             for script, text in facts.script_texts.items():
                 members = [c for c in self.languages if self.scripts[c] == script]
-                probabilities = model(text) if members else {}
+                probabilities = model(text, members) if members else {}
                 known = {c: probabilities[c] for c in members if c in probabilities}
                 total = sum(known.values())
                 if total <= 0:
