@@ -3,8 +3,9 @@
 Each ``bench/data/risk/<lang>.tsv`` (header ``level<TAB>text``) holds realistic messages
 labelled none / elevated / high / imminent, written by someone other than the author
 of that language's lexicon. Every message is assessed by ``bot.distress.assess`` with
-the lexicon only (no intents), in its labelled language, and the script prints per
-language and overall:
+the lexicon and the learned classifier (no intents; ``--lexicon-only`` drops the
+classifier, ``--with-model`` adds the intents of the trained Rasa model), in its
+labelled language, and the script prints per language and overall:
 
 * imminent recall   imminent rows rated imminent (missing one costs a life: >= 0.98)
 * high+ recall      high and imminent rows rated high or above (>= 0.95)
@@ -18,6 +19,7 @@ Usage:
     .venv/bin/python bench/risk.py --check          # exit 1 when a target is missed
     .venv/bin/python bench/risk.py --holdout        # the blind hold-out sets
     .venv/bin/python bench/risk.py --holdout --with-model   # ... as the running bot rates them
+    .venv/bin/python bench/risk.py --holdout --lexicon-only # ... by the lexicon alone
 """
 
 from __future__ import annotations
@@ -110,7 +112,13 @@ Assessor = Callable[[str, str], tuple[RiskLevel, tuple[str, ...]]]
 
 
 def lexicon_only(text: str, language: str) -> tuple[RiskLevel, tuple[str, ...]]:
-    """The lexicon of the labelled language (plus English), no intents."""
+    """The lexicon of the labelled language (plus English), no classifier, no intents."""
+    result = assess(text, language, learned=False)
+    return result.level, result.signals
+
+
+def lexicon_and_classifier(text: str, language: str) -> tuple[RiskLevel, tuple[str, ...]]:
+    """The lexicon and the learned classifier (``bot/risk_model.py``), no intents."""
     result = assess(text, language)
     return result.level, result.signals
 
@@ -217,20 +225,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help=f"use the blind hold-out sets ({HOLDOUT_DIR.relative_to(ROOT)}) instead of the dev sets",
     )
-    parser.add_argument(
+    raters = parser.add_mutually_exclusive_group()
+    raters.add_argument(
         "--with-model",
         action="store_true",
-        help="rate with the trained model's NLU pipeline (lexicon + intents), as the bot does",
+        help="rate with the trained model's NLU pipeline (lexicon + classifier + intents), as the bot does",
     )
+    raters.add_argument("--lexicon-only", action="store_true", help="rate with the lexicon alone")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
 
     data_dir = HOLDOUT_DIR if args.holdout else DATA_DIR
-    rows = evaluate(args.language, data_dir, with_model() if args.with_model else lexicon_only)
+    if args.with_model:
+        rater, mode = with_model(), "lexicon + classifier + intents (trained model)"
+    elif args.lexicon_only:
+        rater, mode = lexicon_only, "lexicon only"
+    else:
+        rater, mode = lexicon_and_classifier, "lexicon + classifier"
+    rows = evaluate(args.language, data_dir, rater)
     if not rows:
         print(f"No evaluation rows under {data_dir}", file=sys.stderr)
         return 1
-    mode = "lexicon + intents (trained model)" if args.with_model else "lexicon only"
     print(f"evaluation sets: {data_dir.relative_to(ROOT)}; rated by: {mode}")
     table, all_ok = format_table(rows)
     print(table)

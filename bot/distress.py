@@ -32,6 +32,7 @@ from typing import Any, Union
 import yaml
 
 from bot.language_config import supported_languages
+from bot.risk_model import at_least, default_classifier
 
 logger = logging.getLogger(__name__)
 
@@ -319,11 +320,21 @@ class IntentRule:
 
 
 @dataclass(frozen=True)
+class ClassifierRule:
+    """The learned classifier's say: at ``min_probability`` of ``level`` or above, it raises."""
+
+    level: RiskLevel
+    min_probability: float
+    signal: str
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """signals.yml, loaded."""
 
     signals: Mapping[str, Signal]
     intents: Mapping[str, IntentRule]
+    classifier: tuple[ClassifierRule, ...] = ()  # most urgent level first
 
 
 @dataclass(frozen=True)
@@ -371,7 +382,14 @@ def load_catalogue(path: Path = SIGNALS_FILE) -> Catalogue:
         )
         for intent, rule in (raw.get("intents") or {}).items()
     }
-    return Catalogue(signals=signals, intents=intents)
+    classifier = sorted(
+        (
+            ClassifierRule(RiskLevel(level), float(rule["min_probability"]), str(rule["signal"]))
+            for level, rule in (raw.get("classifier") or {}).items()
+        ),
+        key=lambda rule: -rule.level.rank,
+    )
+    return Catalogue(signals=signals, intents=intents, classifier=tuple(classifier))
 
 
 def available_languages(directory: Path = LEXICON_DIR) -> tuple[str, ...]:
@@ -585,6 +603,7 @@ def assess(
     language: str | None,
     intents: Sequence[tuple[str, float]] = (),
     previous: Previous = None,
+    learned: bool = True,
 ) -> RiskAssessment:
     """Assess one message.
 
@@ -596,6 +615,8 @@ def assess(
             ``danger_now`` or need intent raises the level (signals.yml ``intents``).
         previous: The conversation's level so far. The result is never lower: a
             conversation keeps its highest level (design.md).
+        learned: Also ask the classifier trained on ``data/risk/training``
+            (``bot/risk_model.py``); False rates by the lexicon and intents alone.
 
     Returns:
         The level, a 0..1 score and this message's signals (most urgent first).
@@ -610,6 +631,12 @@ def assess(
                 logger.warning("Lexicon signal %r is not in signals.yml: ignored", name)
                 continue
             found[name] = signal.level
+    if learned and text and catalogue.classifier:
+        probabilities = default_classifier(normalise).probabilities(text)
+        for opinion in catalogue.classifier:
+            if probabilities and at_least(probabilities, opinion.level.value) >= opinion.min_probability:
+                found[opinion.signal] = opinion.level
+                break
     for intent, confidence in intents:
         rule = catalogue.intents.get(intent)
         if rule is not None and confidence >= rule.min_confidence:

@@ -15,9 +15,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.distress import RiskLevel, assess
+from bot.distress import RiskLevel, assess, normalise
 from bot.nlu.intent_override import INTENT_RANKING, override_intent
 from bot.nlu.stateless import StatelessComponent
+from bot.risk_model import default_classifier
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ def _intent_ranking(message: Message) -> list[tuple[str, float]]:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class RiskAssessor(StatelessComponent):
     """Puts ``risk`` (level, score, signals) on each message."""
+
+    def __init__(self) -> None:
+        """Train the learned risk classifier now, so the first person does not wait for it."""
+        default_classifier(normalise)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Assess each message; never raises (a failure must not silence the bot)."""

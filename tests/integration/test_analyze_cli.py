@@ -44,7 +44,7 @@ def test_json_lines_on_stdin_with_the_model(trained_model) -> None:  # type: ign
     assert greeting["intents"][0]["name"] == "greet"  # type: ignore[index]
     assert chinese["language"] == "zh"
     for result in (danger, greeting, chinese):
-        assert set(result) >= {"language", "language_confidence", "risk", "intents"}
+        assert set(result) >= {"language", "language_confidence", "risk", "classifier", "intents"}
 
 
 def test_bad_stdin_line_is_a_clear_error() -> None:

@@ -19,6 +19,10 @@ def test_language_has_all_its_data_files(language: str) -> None:
     assert (LOCALES_DIR / f"{language}.yml").is_file(), "reply catalogue missing"
     assert (REPO_ROOT / "data" / "nlu" / f"{language}.yml").is_file(), "NLU data missing"
     assert (REPO_ROOT / "data" / "risk" / "lexicon" / f"{language}.yml").is_file(), "risk lexicon missing"
+    training = REPO_ROOT / "data" / "risk" / "training" / f"{language}.tsv"
+    assert training.is_file(), "risk classifier training messages missing"
+    levels = {line.split("\t", 1)[0] for line in training.read_text(encoding="utf-8").splitlines()[1:]}
+    assert levels == {"none", "elevated", "high", "imminent"}, "risk training needs every level"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -1,0 +1,74 @@
+"""The learned risk classifier: its data, its training and how assess() uses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.distress import RiskLevel, assess, load_catalogue, normalise
+from bot.risk_model import LEVELS, RiskClassifier, at_least, default_classifier, load_examples
+
+
+def test_every_language_has_training_messages_at_every_level() -> None:
+    examples = load_examples()
+    assert {level for _, level in examples} == set(LEVELS)
+    assert len(examples) >= 12 * 4 * 50
+
+
+def test_bad_rows_are_skipped_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "xx.tsv").write_text(
+        "level\ttext\nhigh\tthey keep my papers\nurgent\tnot a level\nnone\t\nnone\thello\n",
+        encoding="utf-8",
+    )
+    assert load_examples(tmp_path) == [("they keep my papers", "high"), ("hello", "none")]
+
+
+def test_untrained_classifier_has_no_opinion() -> None:
+    classifier = RiskClassifier(normalise).fit([("hello", "none")])
+    assert not classifier.trained
+    assert classifier.probabilities("they keep my passport") == {}
+
+
+def test_probabilities_cover_the_levels() -> None:
+    probabilities = default_classifier(normalise).probabilities("the boss keeps my passport and wont pay me")
+    assert set(probabilities) == set(LEVELS)
+    assert sum(probabilities.values()) == pytest.approx(1.0)
+    assert at_least(probabilities, "none") == pytest.approx(1.0)
+    assert at_least(probabilities, "high") > 0.5
+
+
+def test_emoji_only_text_has_no_opinion() -> None:
+    assert default_classifier(normalise).probabilities("😢🙏") == {}
+
+
+def test_thresholds_are_configured_most_urgent_first() -> None:
+    rules = load_catalogue().classifier
+    assert [rule.level for rule in rules] == [RiskLevel.IMMINENT, RiskLevel.HIGH]
+    assert all(0.5 <= rule.min_probability < 1.0 for rule in rules)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("help me hes coming back with the knife", "en"),
+        ("ayudenme me esta pegando ahorita", "es"),
+    ],
+)
+def test_classifier_can_raise_to_imminent(text: str, language: str) -> None:
+    learned = assess(text, language)
+    assert learned.level is RiskLevel.IMMINENT
+    assert learned.level >= assess(text, language, learned=False).level
+
+
+def test_classifier_signal_is_named() -> None:
+    probabilities = default_classifier(normalise).probabilities("i cant breathe there is so much blood")
+    result = assess("i cant breathe there is so much blood", "en")
+    if at_least(probabilities, "imminent") >= load_catalogue().classifier[0].min_probability:
+        assert "classifier_imminent" in result.signals
+    assert result.level is RiskLevel.IMMINENT
+
+
+def test_benign_messages_stay_below_high() -> None:
+    for text in ["hi who is this", "thank you so much", "what time do you open", "my phone is dying lol"]:
+        assert assess(text, "en").level < RiskLevel.HIGH, text
