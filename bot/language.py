@@ -475,6 +475,11 @@ class LanguageDetector:
             examples = load_nlu_examples(self._nlu_dir, self.languages) if self._nlu_dir else {}
             self._nb = CharNgramNaiveBayes().fit(examples)
 
+    def preload(self) -> None:
+        """Build lingua, train the naive Bayes and read the word lists now rather than at first use."""
+        self._load()
+        self.word_frequencies.preload()
+
     def lingua_probabilities(self, text: str) -> dict[str, float]:
         """lingua's confidence per configured language it knows."""
         self._load()

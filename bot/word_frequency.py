@@ -131,6 +131,10 @@ class WordFrequencyModel:
         """The requested languages that have a frequency list."""
         return tuple(self._loaded())
 
+    def preload(self) -> None:
+        """Read the lists now (a server does this at start-up, not on someone's first message)."""
+        self._loaded()
+
     def _loaded(self) -> dict[str, _LanguageList]:
         if self._lists is None:
             with self._lock:

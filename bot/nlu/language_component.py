@@ -15,7 +15,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import LanguageGuess, detect
+from bot.language import LanguageGuess, default_detector, detect
 from bot.nlu.stateless import StatelessComponent
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ class LanguageDetector(StatelessComponent):
     the language. Nothing is trained: lingua's models ship with the package and the
     naive Bayes is trained from ``data/nlu`` at first use.
     """
+
+    def __init__(self) -> None:
+        """Load the detector's models now, so the first person does not wait for them."""
+        default_detector().preload()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Tag each message with its language; never raises.
