@@ -32,10 +32,15 @@ TRAINING_INPUTS = (
 )
 
 
+def cache_root() -> Path:
+    """Marigold's folder in the user's cache (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "marigold"
+
+
 def shared_cache_dir() -> Path:
     """Where trained models are kept across clones of the repository."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "marigold" / "models"
+    return cache_root() / "models"
 
 
 def _input_files(root: Path) -> list[Path]:

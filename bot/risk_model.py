@@ -8,7 +8,9 @@ every language (``data/risk/training/<code>.tsv``: ``level<TAB>text``) and gener
 across phrasings through character n-grams, which also survive typos, missing accents
 and unspaced scripts.
 
-It is trained at first use (a few seconds on 2 cores, no download, nothing stored);
+It is trained at first use (several seconds on 2 cores, no download) and kept in the
+user's cache keyed by a fingerprint of its training files, this module and
+scikit-learn's version, so later starts load it in a fraction of a second.
 ``bot/distress.py`` consults it and turns its probabilities into named signals
 (``classifier_imminent`` ...) with the thresholds of ``data/risk/signals.yml``.
 """
@@ -16,7 +18,11 @@ It is trained at first use (a few seconds on 2 cores, no download, nothing store
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
+import os
+import pickle
+import tempfile
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -59,12 +65,12 @@ class RiskClassifier:
     def __init__(self, normalise: Any) -> None:
         """Args: normalise: the text normalisation the lexicon uses (folds accents, case)."""
         self._normalise = normalise
-        self._pipeline: Any = None
+        self.pipeline: Any = None  # the fitted scikit-learn pipeline, None until trained
 
     @property
     def trained(self) -> bool:
         """Whether :meth:`fit` has run on at least two levels."""
-        return self._pipeline is not None
+        return self.pipeline is not None
 
     def fit(self, examples: Iterable[tuple[str, str]]) -> RiskClassifier:
         """Learn from (text, level) pairs; with fewer than two levels it stays untrained."""
@@ -88,16 +94,16 @@ class RiskClassifier:
             LogisticRegression(C=REGULARISATION_C, class_weight="balanced", max_iter=3000),
         )
         pipeline.fit([text for text, _ in pairs], [level for _, level in pairs])
-        self._pipeline = pipeline
+        self.pipeline = pipeline
         return self
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Level -> probability for one message; {} when untrained or the text is empty."""
         normalised = self._normalise(text)
-        if self._pipeline is None or not normalised:
+        if self.pipeline is None or not normalised:
             return {}
-        row = self._pipeline.predict_proba([normalised])[0]
-        return {str(level): float(p) for level, p in zip(self._pipeline.classes_, row, strict=True)}
+        row = self.pipeline.predict_proba([normalised])[0]
+        return {str(level): float(p) for level, p in zip(self.pipeline.classes_, row, strict=True)}
 
 
 def at_least(probabilities: Mapping[str, float], level: str) -> float:
@@ -105,15 +111,57 @@ def at_least(probabilities: Mapping[str, float], level: str) -> float:
     return sum(probabilities.get(name, 0.0) for name in LEVELS[LEVELS.index(level) :])
 
 
+def fingerprint(directory: Path = TRAINING_DIR) -> str:
+    """What a trained classifier depends on: its data, this code, scikit-learn."""
+    import sklearn
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(sklearn.__version__.encode())
+    for path in sorted(directory.glob("*.tsv")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cached_or_trained(normalise: Any) -> RiskClassifier:
+    """Load the fitted classifier from the cache, or train it and store it there.
+
+    Only our own cache folder is read; a file that fails to load is ignored and
+    replaced. Writing is atomic (temporary file, then rename), so two processes
+    starting together cannot read half a file.
+    """
+    from bot.model_cache import cache_root
+
+    classifier = RiskClassifier(normalise)
+    path = cache_root() / "risk" / f"classifier-{fingerprint()}.pkl"
+    try:
+        classifier.pipeline = pickle.loads(path.read_bytes())
+        return classifier
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 - a damaged cache file only costs a retraining
+        logger.warning("Ignoring unreadable risk classifier cache %s", path.name)
+    classifier.fit(load_examples())
+    if classifier.trained:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+                handle.write(pickle.dumps(classifier.pipeline))
+            os.replace(handle.name, path)
+        except OSError as error:
+            logger.warning("Could not cache the risk classifier: %s", error)
+    return classifier
+
+
 _default: RiskClassifier | None = None
 _default_lock = threading.Lock()
 
 
 def default_classifier(normalise: Any) -> RiskClassifier:
-    """The process-wide classifier, trained on ``data/risk/training`` at first use."""
+    """The process-wide classifier for ``data/risk/training``, loaded or trained at first use."""
     global _default
     if _default is None:
         with _default_lock:
             if _default is None:
-                _default = RiskClassifier(normalise).fit(load_examples())
+                _default = _cached_or_trained(normalise)
     return _default

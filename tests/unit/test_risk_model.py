@@ -72,3 +72,37 @@ def test_classifier_signal_is_named() -> None:
 def test_benign_messages_stay_below_high() -> None:
     for text in ["hi who is this", "thank you so much", "what time do you open", "my phone is dying lol"]:
         assert assess(text, "en").level < RiskLevel.HIGH, text
+
+
+def test_trained_classifier_is_cached_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.risk_model as risk_model
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = risk_model._cached_or_trained(normalise)
+    cached = list((tmp_path / "marigold" / "risk").glob("classifier-*.pkl"))
+    assert [path.name for path in cached] == [f"classifier-{risk_model.fingerprint()}.pkl"]
+    monkeypatch.setattr(risk_model, "load_examples", lambda: pytest.fail("retrained despite the cache"))
+    second = risk_model._cached_or_trained(normalise)
+    text = "they keep my passport and i cant leave"
+    assert second.probabilities(text) == pytest.approx(first.probabilities(text))
+
+
+def test_damaged_cache_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.risk_model as risk_model
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = tmp_path / "marigold" / "risk" / f"classifier-{risk_model.fingerprint()}.pkl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a pickle")
+    classifier = risk_model._cached_or_trained(normalise)
+    assert classifier.trained
+    assert path.read_bytes() != b"not a pickle"
+
+
+def test_fingerprint_follows_the_training_files(tmp_path: Path) -> None:
+    from bot.risk_model import fingerprint
+
+    (tmp_path / "xx.tsv").write_text("level\ttext\nnone\thello\n", encoding="utf-8")
+    before = fingerprint(tmp_path)
+    (tmp_path / "xx.tsv").write_text("level\ttext\nnone\thello there\n", encoding="utf-8")
+    assert fingerprint(tmp_path) != before
