@@ -342,12 +342,30 @@ def test_evaluation_rows_are_not_copied_into_lexicons() -> None:
         for entries in ((_yaml(path) or {}).get("signals") or {}).values():
             phrases.update(normalise(entry) for entry in entries or () if isinstance(entry, str))
     copied = []
-    for tsv in sorted((ROOT / "bench" / "data" / "risk").glob("*.tsv")):
+    for tsv in sorted((ROOT / "bench" / "data").glob("risk*/*.tsv")) + sorted(
+        (ROOT / "data" / "risk" / "training").glob("*.tsv")
+    ):
         for line in tsv.read_text(encoding="utf-8").splitlines()[1:]:
             text = line.partition("\t")[2]
             if text and normalise(text) in phrases:
                 copied.append(f"{tsv.name}: {text}")
     assert not copied, copied
+
+
+def test_hold_out_sets_share_no_message_with_the_training_data() -> None:
+    """The blind sets measure the classifier only while it has never seen their messages."""
+    training = {
+        normalise(line.partition("\t")[2])
+        for tsv in (ROOT / "data" / "risk" / "training").glob("*.tsv")
+        for line in tsv.read_text(encoding="utf-8").splitlines()[1:]
+    }
+    leaked = [
+        f"{tsv.parent.name}/{tsv.name}: {line}"
+        for tsv in sorted((ROOT / "bench" / "data").glob("risk_holdout*/*.tsv"))
+        for line in tsv.read_text(encoding="utf-8").splitlines()[1:]
+        if normalise(line.partition("\t")[2]) in training
+    ]
+    assert not leaked, leaked
 
 
 def test_every_configured_language_has_a_lexicon() -> None:
