@@ -632,7 +632,11 @@ def assess(
                 continue
             found[name] = signal.level
     if learned and text and catalogue.classifier:
-        probabilities = default_classifier(normalise).probabilities(text)
+        try:
+            probabilities = default_classifier(normalise).probabilities(text)
+        except Exception:  # noqa: BLE001 - the lexicon's and the intents' say must survive it
+            logger.warning("risk classifier failed; lexicon and intents only", exc_info=True)
+            probabilities = {}
         for opinion in catalogue.classifier:
             if probabilities and at_least(probabilities, opinion.level.value) >= opinion.min_probability:
                 found[opinion.signal] = opinion.level

@@ -24,7 +24,7 @@ import os
 import pickle
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +59,16 @@ def load_examples(directory: Path = TRAINING_DIR) -> list[tuple[str, str]]:
     return examples
 
 
-class RiskClassifier:
-    """P(level | message) from character n-grams of the normalised message."""
+Normalise = Callable[[str], str]
 
-    def __init__(self, normalise: Any) -> None:
-        """Args: normalise: the text normalisation the lexicon uses (folds accents, case)."""
+
+class RiskClassifier:
+    """P(level | message) from character and word n-grams of the normalised message."""
+
+    def __init__(self, normalise: Normalise) -> None:
+        """Args: normalise: the lexicon's text normalisation (``bot.distress.normalise``),
+        passed in because ``bot.distress`` imports this module, not the other way round.
+        """
         self._normalise = normalise
         self.pipeline: Any = None  # the fitted scikit-learn pipeline, None until trained
 
@@ -123,7 +128,7 @@ def fingerprint(directory: Path = TRAINING_DIR) -> str:
     return digest.hexdigest()[:16]
 
 
-def _cached_or_trained(normalise: Any) -> RiskClassifier:
+def _cached_or_trained(normalise: Normalise) -> RiskClassifier:
     """Load the fitted classifier from the cache, or train it and store it there.
 
     Only our own cache folder is read; a file that fails to load is ignored and
@@ -157,7 +162,7 @@ _default: RiskClassifier | None = None
 _default_lock = threading.Lock()
 
 
-def default_classifier(normalise: Any) -> RiskClassifier:
+def default_classifier(normalise: Normalise) -> RiskClassifier:
     """The process-wide classifier for ``data/risk/training``, loaded or trained at first use."""
     global _default
     if _default is None:

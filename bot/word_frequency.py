@@ -7,15 +7,16 @@ The lists are wordfreq's (built from Wikipedia, subtitles, news, web and social 
 so SMS spellings are in them too); they ship inside the package, nothing is
 downloaded.
 
-Each word is looked up three ways, because people and phones mangle words:
+A message is read three ways, because people and phones mangle words, and the
+readings are weighed against each other for the whole message (someone who types
+without accents does so in every word):
 
 1. as written (lower case);
-2. without Latin accents: "conclusion" for "conclusión", "khong" for "không" (people
-   type without them all the time), at ``FOLDED_WEIGHT`` of the written form's
-   frequency;
-3. without its non-ASCII letters: "conclusin" for "conclusión" (what a gateway that
-   cannot encode a letter leaves; the public benchmark's Spanish is full of it),
-   at ``DROPPED_WEIGHT``.
+2. typed without Latin accents: "conclusion" for "conclusión", "khong" for "không"
+   (common on phones), with prior weight ``FOLDED_WEIGHT``;
+3. with its non-ASCII letters lost: "conclusin" for "conclusión" (what a gateway
+   that cannot encode a letter leaves; the public benchmark's Spanish is full of it),
+   with prior weight ``DROPPED_WEIGHT``.
 
 A word missing from one language's list is not impossible in it: lists stop at a
 frequency (1e-8 for the big ones, 1e-6 for Romanian, Vietnamese, Tagalog), so an
@@ -40,9 +41,9 @@ logger = logging.getLogger(__name__)
 
 #: wordfreq's name for a language where it differs from the ISO 639-1 code we use.
 WORDFREQ_NAMES: Mapping[str, str] = {"tl": "fil"}
-#: Frequency share given to a word found only without its accents.
+#: Prior weight of reading a message as typed without accents (as written: 1).
 FOLDED_WEIGHT = 0.3
-#: Frequency share given to a word found only with its non-ASCII letters deleted.
+#: Prior weight of reading a message as having lost its non-ASCII letters.
 DROPPED_WEIGHT = 0.1
 #: An unlisted word's frequency, as a share of min(list cut-off, best frequency elsewhere).
 UNLISTED_FACTOR = 0.3
@@ -97,7 +98,7 @@ def _read_list(path: str) -> dict[str, float]:
     return frequencies
 
 
-def _build_list(frequencies: Mapping[str, float]) -> _LanguageList:
+def _build_list(frequencies: dict[str, float]) -> _LanguageList:
     """Index one language's words by their written, accent-less and ASCII-only forms."""
     folded: dict[str, float] = {}
     dropped: dict[str, float] = {}
@@ -110,14 +111,15 @@ def _build_list(frequencies: Mapping[str, float]) -> _LanguageList:
             if len(ascii_only) >= MIN_WORD_LENGTH and ascii_only != plain:
                 dropped[ascii_only] = dropped.get(ascii_only, 0.0) + frequency
     cutoff = min(frequencies.values(), default=MIN_FREQUENCY)
-    return _LanguageList(dict(frequencies), folded, dropped, cutoff)
+    return _LanguageList(frequencies, folded, dropped, cutoff)
 
 
 class WordFrequencyModel:
     """P(language | words) from word frequencies, for the languages wordfreq knows.
 
-    Lists are loaded at first use (about a second and 250 MB for the nine Latin and
-    Cyrillic languages; languages of a script of their own never need them).
+    Lists are loaded at first use or by :meth:`preload` (about 2.4 s and 160 MB for
+    the nine Latin and Cyrillic languages; languages with a script of their own never
+    need them).
     """
 
     def __init__(self, languages: Iterable[str]) -> None:

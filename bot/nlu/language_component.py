@@ -35,8 +35,15 @@ class LanguageDetector(StatelessComponent):
     """
 
     def __init__(self) -> None:
-        """Load the detector's models now, so the first person does not wait for them."""
-        default_detector().preload()
+        """Load the detector's models now, so the first person does not wait for them.
+
+        A failure is logged, not raised: the model must load, and detection retries
+        at the first message (falling back to the conversation's language).
+        """
+        try:
+            default_detector().preload()
+        except Exception:  # noqa: BLE001 - the bot must start without it
+            logger.warning("language models could not be preloaded", exc_info=True)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Tag each message with its language; never raises.

@@ -1,7 +1,8 @@
 """Rasa NLU component: assess danger and distress on every message.
 
 Runs after the intent classifier and the language detector, so the assessment can
-combine the multilingual lexicon with the intent ranking (:func:`bot.distress.assess`).
+combine the multilingual lexicon, the learned classifier and the intent ranking
+(:func:`bot.distress.assess`).
 Imminent danger overrides the intent to ``danger_now``: the danger rule then answers
 with the emergency number first, from any point of any flow, even when the
 classifier guessed another intent.
@@ -37,8 +38,15 @@ class RiskAssessor(StatelessComponent):
     """Puts ``risk`` (level, score, signals) on each message."""
 
     def __init__(self) -> None:
-        """Train the learned risk classifier now, so the first person does not wait for it."""
-        default_classifier(normalise)
+        """Load (or train) the learned risk classifier now, so the first person does not wait.
+
+        A failure here must not stop the model from loading: it is logged, and each
+        message is then rated by the lexicon and the intents (``assess`` retries).
+        """
+        try:
+            default_classifier(normalise)
+        except Exception:  # noqa: BLE001 - the bot must start without it
+            logger.warning("risk classifier unavailable at start-up", exc_info=True)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Assess each message; never raises (a failure must not silence the bot)."""

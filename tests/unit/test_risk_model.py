@@ -106,3 +106,15 @@ def test_fingerprint_follows_the_training_files(tmp_path: Path) -> None:
     before = fingerprint(tmp_path)
     (tmp_path / "xx.tsv").write_text("level\ttext\nnone\thello there\n", encoding="utf-8")
     assert fingerprint(tmp_path) != before
+
+
+def test_a_failing_classifier_leaves_the_lexicon_in_charge(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.distress as distress
+
+    def broken(normalise: object) -> RiskClassifier:
+        raise RuntimeError("cache unreadable and scikit-learn missing")
+
+    monkeypatch.setattr(distress, "default_classifier", broken)
+    result = assess("my boss took my passport", "en")
+    assert result.level is RiskLevel.HIGH
+    assert "documents_confiscated" in result.signals
