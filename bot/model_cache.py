@@ -29,6 +29,9 @@ TRAINING_INPUTS = (
     "data/rules.yml",
     "data/stories.yml",
     "bot/nlu",
+    # What the intent classifier's features are made of, outside bot/nlu.
+    "bot/ngram_features.py",
+    "bot/text_folding.py",
 )
 
 

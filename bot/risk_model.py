@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DIR = ROOT / "data" / "risk" / "training"
 #: The levels, lowest first; the classifier predicts one of them.
 LEVELS = ("none", "elevated", "high", "imminent")
-#: A word for the word n-grams: any run of letters or digits, one letter words included.
-WORD = r"(?u)\b\w+\b"
+#: Longest character n-gram of the features (``bot/ngram_features.py``).
+MAX_CHAR_NGRAM = 5
 #: Inverse regularisation strength of the logistic regression.
 REGULARISATION_C = 10.0
 
@@ -79,23 +79,18 @@ class RiskClassifier:
 
     def fit(self, examples: Iterable[tuple[str, str]]) -> RiskClassifier:
         """Learn from (text, level) pairs; with fewer than two levels it stays untrained."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline, make_union
+
+        from bot.ngram_features import ngram_vectorizers
 
         pairs = [(self._normalise(text), level) for text, level in examples]
         pairs = [(text, level) for text, level in pairs if text]
         if len({level for _, level in pairs}) < 2:
             logger.warning("Too little risk training data: no learned risk opinion")
             return self
-        # Character n-grams carry typos, missing accents and unspaced scripts; words
-        # and word pairs carry what the n-grams blur ("not free" vs "free").
-        features = make_union(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True),
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=WORD),
-        )
         pipeline = make_pipeline(
-            features,
+            make_union(*ngram_vectorizers(MAX_CHAR_NGRAM)),
             LogisticRegression(C=REGULARISATION_C, class_weight="balanced", max_iter=3000),
         )
         pipeline.fit([text for text, _ in pairs], [level for _, level in pairs])

@@ -30,31 +30,12 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.ngram_features import ngram_vectorizers
 from bot.text_folding import fold
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "tfidf_intent_classifier.joblib"
-
-
-def _vectorizers(config: dict[str, Any]) -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    characters = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=(1, int(config["max_char_ngram"])),
-        preprocessor=fold,
-        sublinear_tf=True,
-        min_df=1,
-        dtype=np.float32,
-    )
-    words = TfidfVectorizer(
-        analyzer="word",
-        token_pattern=r"(?u)\b\w+\b",
-        preprocessor=fold,
-        ngram_range=(1, 2),
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
-    return characters, words
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -96,7 +77,9 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         texts = [str(e.get(TEXT)) for e in examples]
         labels = [str(e.get(INTENT)) for e in examples]
-        characters, words = _vectorizers(self._config)
+        characters, words = ngram_vectorizers(
+            int(self._config["max_char_ngram"]), preprocessor=fold, dtype=np.float32
+        )
         features = hstack([characters.fit_transform(texts), words.fit_transform(texts)]).tocsr()
         model = LogisticRegression(
             C=float(self._config["C"]),
