@@ -19,6 +19,9 @@ Usage:
     .venv/bin/python bench/risk.py --check          # exit 1 when a target is missed
     .venv/bin/python bench/risk.py --holdout        # the blind hold-out sets
     .venv/bin/python bench/risk.py --holdout 2      # the second blind hold-out sets
+    .venv/bin/python bench/risk.py --holdout 3      # the third blind hold-out sets
+    .venv/bin/python bench/risk.py --data DIR       # any folder of <code>.tsv (a new training
+                                                    # batch, rated blind before it joins)
     .venv/bin/python bench/risk.py --holdout --with-model   # ... as the running bot rates them
     .venv/bin/python bench/risk.py --holdout --lexicon-only # ... by the lexicon alone
 """
@@ -46,7 +49,11 @@ HOLDOUT_DIR = ROOT / "bench" / "data" / "risk_holdout"
 #: wording), written after the classifier's training data and blind to the third round
 #: of lexicon cues; neither the lexicons nor the classifier ever saw it.
 HOLDOUT_2_DIR = ROOT / "bench" / "data" / "risk_holdout_2"
-HOLDOUT_DIRS = {1: HOLDOUT_DIR, 2: HOLDOUT_2_DIR}
+#: A third blind set (20 imminent, 20 high, 15 elevated, 25 none per language, direct
+#: and indirect wording, hard negatives), written at the start of the session that
+#: measured it, before any change made in that session; nothing was tuned on it.
+HOLDOUT_3_DIR = ROOT / "bench" / "data" / "risk_holdout_3"
+HOLDOUT_DIRS = {1: HOLDOUT_DIR, 2: HOLDOUT_2_DIR, 3: HOLDOUT_3_DIR}
 
 TARGET_IMMINENT = 0.98
 TARGET_HIGH = 0.95
@@ -232,9 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         const=1,
         type=int,
         choices=sorted(HOLDOUT_DIRS),
-        help="use blind hold-out set 1 (bench/data/risk_holdout, the default) or 2 "
-        "(bench/data/risk_holdout_2) instead of the dev sets",
+        help="use blind hold-out set 1 (bench/data/risk_holdout, the default), 2 or 3 "
+        "(bench/data/risk_holdout_2, _3) instead of the dev sets",
     )
+    parser.add_argument("--data", type=Path, help="rate the <code>.tsv files of this folder instead")
     raters = parser.add_mutually_exclusive_group()
     raters.add_argument(
         "--with-model",
@@ -245,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
 
-    data_dir = HOLDOUT_DIRS[args.holdout] if args.holdout else DATA_DIR
+    data_dir = args.data.resolve() if args.data else HOLDOUT_DIRS[args.holdout] if args.holdout else DATA_DIR
     if args.with_model:
         rater, mode = with_model(), "lexicon + classifier + intents (trained model)"
     elif args.lexicon_only:
@@ -256,7 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not rows:
         print(f"No evaluation rows under {data_dir}", file=sys.stderr)
         return 1
-    print(f"evaluation sets: {data_dir.relative_to(ROOT)}; rated by: {mode}")
+    shown = data_dir.relative_to(ROOT) if data_dir.is_relative_to(ROOT) else data_dir
+    print(f"evaluation sets: {shown}; rated by: {mode}")
     table, all_ok = format_table(rows)
     print(table)
     if args.show_errors:
