@@ -8,9 +8,9 @@ every language (``data/risk/training/<code>.tsv``: ``level<TAB>text``) and gener
 across phrasings through character n-grams, which also survive typos, missing accents
 and unspaced scripts.
 
-It is trained at first use (about 25 s on 2 cores for 10,700 messages, no download) and kept in the
-user's cache keyed by a fingerprint of its training files, this module and
-scikit-learn's version, so later starts load it in a fraction of a second.
+It is trained at first use (about 25 s on 2 cores for 12,300 messages, no download) and kept in the
+user's cache keyed by a fingerprint of its training files, its code and its packages'
+versions, so later starts load it in a fraction of a second.
 ``bot/distress.py`` consults it and turns its probabilities into named signals
 (``classifier_imminent`` ...) with the thresholds of ``data/risk/signals.yml``.
 """
@@ -90,7 +90,7 @@ class RiskClassifier:
             logger.warning("Too little risk training data: no learned risk opinion")
             return self
         pipeline = make_pipeline(
-            make_union(*ngram_vectorizers(MAX_CHAR_NGRAM)),
+            make_union(*ngram_vectorizers(MAX_CHAR_NGRAM, segment=True)),
             LogisticRegression(C=REGULARISATION_C, class_weight="balanced", max_iter=3000),
         )
         pipeline.fit([text for text, _ in pairs], [level for _, level in pairs])
@@ -111,12 +111,24 @@ def at_least(probabilities: Mapping[str, float], level: str) -> float:
     return sum(probabilities.get(name, 0.0) for name in LEVELS[LEVELS.index(level) :])
 
 
+#: The code whose changes change a trained classifier (besides this module).
+FEATURE_MODULES = ("ngram_features.py", "word_segmentation.py")
+#: The packages whose versions do: the learner and the word segmenters' dictionaries.
+PACKAGES = ("scikit-learn", "jieba", "pythainlp")
+
+
 def fingerprint(directory: Path = TRAINING_DIR) -> str:
-    """What a trained classifier depends on: its data, this code, scikit-learn."""
-    import sklearn
+    """What a trained classifier depends on: its data, its code, its packages' versions."""
+    from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(sklearn.__version__.encode())
+    for module in FEATURE_MODULES:
+        digest.update((Path(__file__).parent / module).read_bytes())
+    for package in PACKAGES:
+        try:
+            digest.update(f"{package}=={version(package)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package} missing".encode())
     for path in sorted(directory.glob("*.tsv")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -130,8 +142,11 @@ def _cached_or_trained(normalise: Normalise) -> RiskClassifier:
     replaced. Writing is atomic (temporary file, then rename), so two processes
     starting together cannot read half a file.
     """
+    from bot import word_segmentation
     from bot.model_cache import cache_root
 
+    # The features split Thai and Chinese into words: load those dictionaries now too.
+    word_segmentation.preload()
     classifier = RiskClassifier(normalise)
     path = cache_root() / "risk" / f"classifier-{fingerprint()}.pkl"
     try:
