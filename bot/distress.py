@@ -33,6 +33,7 @@ import yaml
 
 from bot.language_config import supported_languages
 from bot.risk_model import at_least, default_classifier
+from bot.word_segmentation import segment_words
 
 logger = logging.getLogger(__name__)
 
@@ -329,12 +330,25 @@ class ClassifierRule:
 
 
 @dataclass(frozen=True)
+class BenignRule:
+    """The learned classifier's restraint: at ``min_probability`` that a message of at
+    least ``min_words`` words is benign (none or elevated), lexicon cues raise it no
+    higher than ``cap``."""
+
+    min_probability: float
+    min_words: int
+    cap: RiskLevel
+    signal: str
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """signals.yml, loaded."""
 
     signals: Mapping[str, Signal]
     intents: Mapping[str, IntentRule]
     classifier: tuple[ClassifierRule, ...] = ()  # most urgent level first
+    benign: BenignRule | None = None
 
 
 @dataclass(frozen=True)
@@ -389,7 +403,18 @@ def load_catalogue(path: Path = SIGNALS_FILE) -> Catalogue:
         ),
         key=lambda rule: -rule.level.rank,
     )
-    return Catalogue(signals=signals, intents=intents, classifier=tuple(classifier))
+    benign_raw = raw.get("classifier_benign")
+    benign = (
+        BenignRule(
+            float(benign_raw["min_probability"]),
+            int(benign_raw["min_words"]),
+            RiskLevel(benign_raw["cap"]),
+            str(benign_raw["signal"]),
+        )
+        if benign_raw
+        else None
+    )
+    return Catalogue(signals=signals, intents=intents, classifier=tuple(classifier), benign=benign)
 
 
 def available_languages(directory: Path = LEXICON_DIR) -> tuple[str, ...]:
@@ -631,20 +656,23 @@ def assess(
                 logger.warning("Lexicon signal %r is not in signals.yml: ignored", name)
                 continue
             found[name] = signal.level
-    if learned and text and catalogue.classifier:
+    probabilities: dict[str, float] = {}
+    if learned and text and (catalogue.classifier or catalogue.benign):
         try:
             probabilities = default_classifier(normalise).probabilities(text)
         except Exception:  # noqa: BLE001 - the lexicon's and the intents' say must survive it
             logger.warning("risk classifier failed; lexicon and intents only", exc_info=True)
-            probabilities = {}
-        for opinion in catalogue.classifier:
-            if probabilities and at_least(probabilities, opinion.level.value) >= opinion.min_probability:
-                found[opinion.signal] = opinion.level
-                break
+    if probabilities:
+        _restrain_when_benign(found, text, probabilities, catalogue.benign)
     for intent, confidence in intents:
         rule = catalogue.intents.get(intent)
         if rule is not None and confidence >= rule.min_confidence:
             found[rule.signal] = rule.level
+    if probabilities:
+        for opinion in catalogue.classifier:
+            if at_least(probabilities, opinion.level.value) >= opinion.min_probability:
+                found[opinion.signal] = opinion.level
+                break
 
     level = RiskLevel.max(*found.values())
     weights = [1.0 if found_level is level else 0.5 for found_level in found.values()]
@@ -654,6 +682,34 @@ def assess(
         level, score = floor, max(score, _score(floor, [1.0]))
     signals = tuple(sorted(found, key=lambda name: (-found[name].rank, name)))
     return RiskAssessment(level=level, score=score, signals=signals)
+
+
+def _restrain_when_benign(
+    found: dict[str, RiskLevel], text: str, probabilities: Mapping[str, float], rule: BenignRule | None
+) -> None:
+    """Cap what the lexicon's cues found when the classifier is sure the message is benign.
+
+    Cues match words, not meaning: "this exam will kill me lol", "season 2 of the show
+    where the girl is locked in the bunker", "the airport staff took my passport to scan
+    it, gave it back". The classifier reads the whole message; when it is at least
+    ``rule.min_probability`` sure the message is none or elevated, the cues' signals stay
+    listed (a counselor still sees them) but raise the message no higher than
+    ``rule.cap``, and the rule's own signal says why.
+
+    Only messages of ``rule.min_words`` words or more: a short message is taken at its
+    word ("my boss took my passport" must stay high, whatever the classifier learned from
+    passports stamped at consulates), and idioms come with context. Intents are not
+    capped: nothing measured says they should be.
+    """
+    if rule is None or not found or len(segment_words(text).split()) < rule.min_words:
+        return
+    benign = 1.0 - at_least(probabilities, RiskLevel.HIGH.value)
+    if benign < rule.min_probability or not any(level > rule.cap for level in found.values()):
+        return
+    for name, level in found.items():
+        if level > rule.cap:
+            found[name] = rule.cap
+    found[rule.signal] = rule.cap
 
 
 def conversation_level(assessments: Iterable[RiskAssessment | RiskLevel | str]) -> RiskLevel:

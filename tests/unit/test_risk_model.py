@@ -118,3 +118,63 @@ def test_a_failing_classifier_leaves_the_lexicon_in_charge(monkeypatch: pytest.M
     result = assess("my boss took my passport", "en")
     assert result.level is RiskLevel.HIGH
     assert "documents_confiscated" in result.signals
+
+
+class _FixedOpinion:
+    """A classifier whose probabilities the test chooses (assess's rules under test, not it)."""
+
+    def __init__(self, probabilities: dict[str, float]) -> None:
+        self._probabilities = probabilities
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        return self._probabilities
+
+
+_SURE_IT_IS_BENIGN = {"none": 0.9, "elevated": 0.05, "high": 0.03, "imminent": 0.02}
+_IDIOM = "honestly this exam is going to kill me, three chapters left and it is midnight"
+
+
+def _classifier_says(monkeypatch: pytest.MonkeyPatch, probabilities: dict[str, float]) -> None:
+    import bot.distress as distress
+
+    monkeypatch.setattr(distress, "default_classifier", lambda normalise: _FixedOpinion(probabilities))
+
+
+def test_a_sure_benign_reading_caps_long_messages_cues(monkeypatch: pytest.MonkeyPatch) -> None:
+    rule = load_catalogue().benign
+    assert rule is not None
+    assert assess(_IDIOM, "en", learned=False).level > rule.cap  # the cue alone would alarm
+    _classifier_says(monkeypatch, _SURE_IT_IS_BENIGN)
+    result = assess(_IDIOM, "en")
+    assert result.level is rule.cap
+    assert rule.signal in result.signals
+    assert "threat_to_life" in result.signals  # the counselor still sees what matched
+
+
+def test_short_messages_are_taken_at_their_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    _classifier_says(monkeypatch, _SURE_IT_IS_BENIGN)
+    result = assess("my boss took my passport", "en")
+    assert result.level is RiskLevel.HIGH
+    assert load_catalogue().benign.signal not in result.signals  # type: ignore[union-attr]
+
+
+def test_intents_are_never_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    _classifier_says(monkeypatch, _SURE_IT_IS_BENIGN)
+    assert assess(_IDIOM, "en", intents=[("danger_now", 0.9)]).level is RiskLevel.IMMINENT
+
+
+def test_an_unsure_reading_caps_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    _classifier_says(monkeypatch, {"none": 0.5, "elevated": 0.1, "high": 0.2, "imminent": 0.2})
+    assert assess(_IDIOM, "en").level is assess(_IDIOM, "en", learned=False).level
+
+
+def test_the_cap_never_lowers_the_conversation(monkeypatch: pytest.MonkeyPatch) -> None:
+    _classifier_says(monkeypatch, _SURE_IT_IS_BENIGN)
+    assert assess(_IDIOM, "en", previous=RiskLevel.IMMINENT).level is RiskLevel.IMMINENT
+
+
+def test_the_trained_classifier_reads_an_idiom_in_context() -> None:
+    """A hard negative of the training data: the real classifier must hold the cue back."""
+    text = "season 2 of the show where the girl's locked in the bunker is out 🙌"
+    assert assess(text, "en", learned=False).level is RiskLevel.IMMINENT
+    assert assess(text, "en").level < RiskLevel.HIGH
