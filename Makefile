@@ -16,7 +16,10 @@ bench: ## print the benchmark figures (language id, risk, intents, latency)
 	@scripts/bootstrap.sh
 	@.venv/bin/python bench/language_id.py
 	@.venv/bin/python bench/risk.py
-	@.venv/bin/python bench/risk.py --holdout
+	@.venv/bin/python bench/risk.py --holdout 1
+	@.venv/bin/python bench/risk.py --holdout 2
+	@.venv/bin/python bench/risk.py --holdout 3
+	@.venv/bin/python bench/risk_batches.py
 	@.venv/bin/python bench/nlu_heldout.py
 	@.venv/bin/python bench/latency.py
 

@@ -1,0 +1,224 @@
+"""Leave-one-batch-out: how the risk rules do on training wording they have not seen.
+
+The training messages (``data/risk/training/<code>.tsv``) arrived in batches, each
+written blind to the others with a different brief (indirect danger, hard negatives,
+scenarios from other languages, unusual voices...). Rating each batch with a classifier
+trained on all the other batches is the closest thing to a fresh blind set that can be
+measured again and again, so this is where the thresholds of ``data/risk/signals.yml``
+are chosen; the blind hold-out sets under ``bench/data/`` then only confirm them.
+
+A batch is the commit that added a line (``git blame``), so this needs the repository's
+history (not a shallow clone). The first batch is left out of the figures: the
+lexicon's third round of cues was written from its misses.
+
+Prints imminent recall, high+ recall and false alarms (as ``bench/risk.py``) for the
+rules in signals.yml and for a grid of classifier thresholds and benign caps.
+``--intents`` adds the intent rules, reading each message's intent ranking from the
+trained model (the intent classifier never saw these messages).
+
+Usage:
+    .venv/bin/python bench/risk_batches.py [--intents] [--grid]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from bot.distress import RiskLevel, assess, load_catalogue, normalise  # noqa: E402
+from bot.risk_model import LEVELS, TRAINING_DIR, RiskClassifier  # noqa: E402
+from bot.word_segmentation import segment_words  # noqa: E402
+
+
+@dataclass
+class Message:
+    """One training message, with what the lexicon and the intents made of it."""
+
+    language: str
+    batch: str
+    label: RiskLevel
+    text: str
+    lexicon: RiskLevel
+    words: int
+    intents: tuple[tuple[str, float], ...] = ()
+    probabilities: tuple[float, ...] = ()  # LEVELS order, from the model that did not see it
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The decision rules under test (signals.yml's, or a variant)."""
+
+    imminent: float
+    high: float
+    benign: float | None
+    benign_min_words: int
+    intents: bool
+
+    def level(self, message: Message) -> RiskLevel:
+        """What ``bot.distress.assess`` would decide with these rules."""
+        none, elevated, high, imminent = message.probabilities
+        level = message.lexicon
+        if (
+            self.benign is not None
+            and none + elevated >= self.benign
+            and message.words >= self.benign_min_words
+        ):
+            level = min(level, RiskLevel.ELEVATED)
+        if self.intents:
+            rules = load_catalogue().intents
+            for intent, confidence in message.intents:
+                rule = rules.get(intent)
+                if rule is not None and confidence >= rule.min_confidence:
+                    level = max(level, rule.level)
+        if imminent >= self.imminent:
+            level = max(level, RiskLevel.IMMINENT)
+        if high + imminent >= self.high:
+            level = max(level, RiskLevel.HIGH)
+        return level
+
+
+def batches_by_line(path: Path) -> list[str]:
+    """The commit that added each data line of ``path`` (header excluded)."""
+    out = subprocess.run(
+        ["git", "blame", "--line-porcelain", str(path)], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    commits: list[str] = []
+    commit = ""
+    for line in out.splitlines():
+        head = line.split(" ", 1)[0]
+        if len(head) == 40 and not line.startswith("\t"):
+            commit = head[:7]
+        elif line.startswith("\t"):
+            commits.append(commit)
+    return commits[1:]
+
+
+def load_messages() -> list[Message]:
+    """Every training message with its batch and its lexicon level."""
+    messages: list[Message] = []
+    for path in sorted(TRAINING_DIR.glob("*.tsv")):
+        lines = path.read_text(encoding="utf-8").splitlines()[1:]
+        for batch, line in zip(batches_by_line(path), lines, strict=True):
+            label, _, text = line.partition("\t")
+            normalised = normalise(text)
+            messages.append(
+                Message(
+                    language=path.stem,
+                    batch=batch,
+                    label=RiskLevel(label),
+                    text=text,
+                    lexicon=assess(text, path.stem, learned=False).level,
+                    words=len(segment_words(normalised).split()),
+                )
+            )
+    return messages
+
+
+def rate_each_batch_blind(messages: Sequence[Message], batches: Sequence[str]) -> None:
+    """Fill ``probabilities`` of each batch's messages from a classifier trained on the rest."""
+    for batch in batches:
+        print(f"  training without batch {batch} ...", file=sys.stderr, flush=True)
+        classifier = RiskClassifier(normalise).fit(
+            (m.text, m.label.value) for m in messages if m.batch != batch
+        )
+        for message in messages:
+            if message.batch == batch:
+                probabilities = classifier.probabilities(message.text)
+                message.probabilities = tuple(probabilities.get(level, 0.0) for level in LEVELS)
+
+
+def add_intents(messages: Sequence[Message]) -> None:
+    """The trained model's intent ranking of each message, before any override."""
+    import asyncio
+
+    from bot.model_cache import ensure_model
+    from bot.nlu.parser import ModelParser
+
+    parser = ModelParser(ensure_model())
+    loop = asyncio.new_event_loop()
+    for message in messages:
+        result = loop.run_until_complete(parser.parse(message.text))
+        override = result.get("intent_override") or {}
+        ranking = override.get("original_ranking") or result.get("intent_ranking") or []
+        message.intents = tuple((str(r["name"]), float(r["confidence"])) for r in ranking)
+
+
+def figures(messages: Sequence[Message], rules: Rules) -> str:
+    """'imminent / high+ / false alarms' overall, then the weakest language of each."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
+    for message in messages:
+        if not message.probabilities:
+            continue
+        level = rules.level(message)
+        for key in (message.language, "all"):
+            c = counts[key]
+            if message.label is RiskLevel.IMMINENT:
+                c[0] += level is RiskLevel.IMMINENT
+                c[1] += 1
+            if message.label.at_least(RiskLevel.HIGH):
+                c[2] += level.at_least(RiskLevel.HIGH)
+                c[3] += 1
+            else:
+                c[4] += level.at_least(RiskLevel.HIGH)
+                c[5] += 1
+    a = counts.pop("all")
+    worst_imminent = min(counts, key=lambda k: counts[k][0] / counts[k][1])
+    worst_alarm = max(counts, key=lambda k: counts[k][4] / counts[k][5])
+    return (
+        f"{a[0] / a[1]:.3f} / {a[2] / a[3]:.3f} / {a[4] / a[5]:.3f}   "
+        f"(weakest imminent {worst_imminent} {counts[worst_imminent][0] / counts[worst_imminent][1]:.2f}, "
+        f"most false alarms {worst_alarm} {counts[worst_alarm][4] / counts[worst_alarm][5]:.2f})"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Rate every batch blind, then print the figures of each rule set."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--intents", action="store_true", help="add the trained model's intent rules")
+    parser.add_argument("--grid", action="store_true", help="also try other thresholds and caps")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+
+    messages = load_messages()
+    batches = list(dict.fromkeys(m.batch for m in messages))  # in file order: the first batch first
+    print(f"{len(messages)} messages in {len(batches)} batches; rating batches 2..{len(batches)} blind")
+    rate_each_batch_blind(messages, batches[1:])
+    if args.intents:
+        add_intents(messages)
+
+    catalogue = load_catalogue()
+    thresholds = {rule.level: rule.min_probability for rule in catalogue.classifier}
+    benign = catalogue.benign
+    configured = Rules(
+        imminent=thresholds.get(RiskLevel.IMMINENT, 1.1),
+        high=thresholds.get(RiskLevel.HIGH, 1.1),
+        benign=benign.min_probability if benign else None,
+        benign_min_words=benign.min_words if benign else 0,
+        intents=args.intents,
+    )
+    print("rules                                    imminent / high+ / false alarms")
+    print(f"{'signals.yml':40s} {figures(messages, configured)}")
+    if args.grid:
+        for imminent in (0.65, 0.55, 0.5, 0.45, 0.4):
+            for high in (0.92, 0.85, 0.8):
+                for cap in (None, 0.7):
+                    rules = Rules(imminent, high, cap, configured.benign_min_words, args.intents)
+                    name = f"imminent {imminent} high {high} cap {cap}"
+                    print(f"{name:40s} {figures(messages, rules)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
