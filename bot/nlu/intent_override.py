@@ -18,11 +18,16 @@ def override_intent(message: Message, intent: str, reason: str) -> None:
     previous = message.get(INTENT) or {}
     if previous.get(INTENT_NAME_KEY) == intent:
         return
-    ranking = [r for r in message.get(INTENT_RANKING) or [] if r.get(INTENT_NAME_KEY) != intent]
+    original_ranking = list(message.get(INTENT_RANKING) or [])
+    ranking = [r for r in original_ranking if r.get(INTENT_NAME_KEY) != intent]
     message.set(INTENT, {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
     message.set(
         INTENT_RANKING,
         [{INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}, *ranking],
         add_to_output=True,
     )
-    message.set("intent_override", {"reason": reason, "original": previous}, add_to_output=True)
+    message.set(
+        "intent_override",
+        {"reason": reason, "original": previous, "original_ranking": original_ranking},
+        add_to_output=True,
+    )
