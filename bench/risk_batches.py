@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from bot.distress import RiskLevel, assess, load_catalogue, normalise  # noqa: E402
-from bot.risk_model import LEVELS, TRAINING_DIR, RiskClassifier  # noqa: E402
+from bot.risk_model import LEVELS, TRAINING_DIR, RiskClassifier, conversation_examples  # noqa: E402
 from bot.word_segmentation import segment_words  # noqa: E402
 
 
@@ -125,12 +125,13 @@ def load_messages() -> list[Message]:
 
 
 def rate_each_batch_blind(messages: Sequence[Message], batches: Sequence[str]) -> None:
-    """Fill ``probabilities`` of each batch's messages from a classifier trained on the rest."""
+    """Fill ``probabilities`` of each batch's messages from a classifier trained on the rest
+    (and, as the bot's is, on the ordinary conversation of the NLU examples)."""
+    conversation = conversation_examples()
     for batch in batches:
         print(f"  training without batch {batch} ...", file=sys.stderr, flush=True)
-        classifier = RiskClassifier(normalise).fit(
-            (m.text, m.label.value) for m in messages if m.batch != batch
-        )
+        others = [(m.text, m.label.value) for m in messages if m.batch != batch]
+        classifier = RiskClassifier(normalise).fit([*others, *conversation])
         for message in messages:
             if message.batch == batch:
                 probabilities = classifier.probabilities(message.text)

@@ -52,6 +52,7 @@ import numpy.typing as npt
 import yaml
 
 from bot.language_config import default_language, supported_languages
+from bot.nlu_examples import intent_examples
 from bot.settings import REPO_ROOT
 from bot.text_folding import fold
 from bot.word_frequency import WordFrequencyModel
@@ -95,7 +96,6 @@ Floats = npt.NDArray[np.float64]
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|@\w+", re.IGNORECASE)
 _REPEATS = re.compile(r"(.)\1{2,}")
-_ENTITY_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 @dataclass(frozen=True)
@@ -334,15 +334,8 @@ def load_nlu_examples(nlu_dir: Path, languages: Iterable[str]) -> dict[str, list
         if not path.is_file():
             continue
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            texts = [
-                _ENTITY_ANNOTATION.sub(r"\1", line.strip()[2:])
-                for block in document.get("nlu") or []
-                if isinstance(block, dict) and "intent" in block and isinstance(block.get("examples"), str)
-                for line in block["examples"].splitlines()
-                if line.strip().startswith("- ")
-            ]
-        except (OSError, yaml.YAMLError, AttributeError, TypeError) as error:
+            texts = [text for _, text in intent_examples(path)]
+        except (OSError, yaml.YAMLError) as error:
             logger.warning("Skipping NLU file %s for language detection: %s", path.name, error)
             continue
         if texts:

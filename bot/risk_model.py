@@ -30,6 +30,29 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DIR = ROOT / "data" / "risk" / "training"
+NLU_DIR = ROOT / "data" / "nlu"
+#: Intents whose NLU examples are ordinary conversation, never a sign of risk by
+#: themselves. The labelled risk messages are mostly cries for help and look-alikes of
+#: them, so on its own the classifier took short everyday replies for hurried danger
+#: ("i live in the usa", "tchau se cuidem": imminent). These examples join the training
+#: data as ``none``. Left out on purpose: ``deny`` ("he is next to me") and
+#: ``need_information`` ("is it legal to keep my passport"), which can carry risk.
+CONVERSATION_INTENTS = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "thank",
+        "affirm",
+        "inform_location",
+        "out_of_scope",
+        "ask_what_is_this",
+        "change_language",
+        "request_erase",
+        "request_more",
+        "request_human",
+        "skip",
+    }
+)
 #: The levels, lowest first; the classifier predicts one of them.
 LEVELS = ("none", "elevated", "high", "imminent")
 #: Longest character n-gram of the features (``bot/ngram_features.py``).
@@ -56,6 +79,24 @@ def load_examples(directory: Path = TRAINING_DIR) -> list[tuple[str, str]]:
                     logger.warning("Skipping %s line %d: expected a level and a text", path.name, line)
                     continue
                 examples.append((row[1], row[0]))
+    return examples
+
+
+def conversation_examples(nlu_dir: Path = NLU_DIR) -> list[tuple[str, str]]:
+    """(text, "none") for the NLU examples of :data:`CONVERSATION_INTENTS`, every language.
+
+    A file that cannot be read is skipped with a warning: the labelled messages still train.
+    """
+    from bot.nlu_examples import intent_examples
+
+    examples: list[tuple[str, str]] = []
+    for path in sorted(nlu_dir.glob("*.yml")):
+        try:
+            pairs = intent_examples(path)
+        except Exception as error:  # noqa: BLE001 - one broken file must not stop training
+            logger.warning("Skipping %s for the risk classifier: %s", path.name, error)
+            continue
+        examples.extend((text, "none") for intent, text in pairs if intent in CONVERSATION_INTENTS)
     return examples
 
 
@@ -112,7 +153,7 @@ def at_least(probabilities: Mapping[str, float], level: str) -> float:
 
 
 #: The code whose changes change a trained classifier (besides this module).
-FEATURE_MODULES = ("ngram_features.py", "word_segmentation.py")
+FEATURE_MODULES = ("ngram_features.py", "word_segmentation.py", "nlu_examples.py")
 #: The packages whose versions do: the learner and the word segmenters' dictionaries.
 PACKAGES = ("scikit-learn", "jieba", "pythainlp")
 
@@ -129,7 +170,7 @@ def fingerprint(directory: Path = TRAINING_DIR) -> str:
             digest.update(f"{package}=={version(package)}".encode())
         except PackageNotFoundError:
             digest.update(f"{package} missing".encode())
-    for path in sorted(directory.glob("*.tsv")):
+    for path in [*sorted(directory.glob("*.tsv")), *sorted(NLU_DIR.glob("*.yml"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -156,7 +197,7 @@ def _cached_or_trained(normalise: Normalise) -> RiskClassifier:
         pass
     except Exception:  # noqa: BLE001 - a damaged cache file only costs a retraining
         logger.warning("Ignoring unreadable risk classifier cache %s", path.name)
-    classifier.fit(load_examples())
+    classifier.fit([*load_examples(), *conversation_examples()])
     if classifier.trained:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

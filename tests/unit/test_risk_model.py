@@ -178,3 +178,42 @@ def test_the_trained_classifier_reads_an_idiom_in_context() -> None:
     text = "season 2 of the show where the girl's locked in the bunker is out 🙌"
     assert assess(text, "en", learned=False).level is RiskLevel.IMMINENT
     assert assess(text, "en").level < RiskLevel.HIGH
+
+
+def test_everyday_conversation_joins_the_training_as_none() -> None:
+    from bot.risk_model import CONVERSATION_INTENTS, conversation_examples
+
+    examples = conversation_examples()
+    assert {level for _, level in examples} == {"none"}
+    texts = {text for text, _ in examples}
+    assert "hi" in texts and "yes" in texts
+    assert "he is next to me" not in texts  # a `deny` can carry risk: left out
+    assert "deny" not in CONVERSATION_INTENTS and "need_information" not in CONVERSATION_INTENTS
+
+
+def test_a_broken_nlu_file_is_skipped(tmp_path: Path) -> None:
+    from bot.risk_model import conversation_examples
+
+    (tmp_path / "xx.yml").write_text("nlu: [: not yaml", encoding="utf-8")
+    (tmp_path / "yy.yml").write_text(
+        'version: "3.1"\nnlu:\n'
+        "- intent: greet\n  examples: |\n    - hola\n"
+        "- intent: deny\n  examples: |\n    - no\n",
+        encoding="utf-8",
+    )
+    assert conversation_examples(tmp_path) == [("hola", "none")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("ok thank you bye", "en"),
+        ("i am in qatar now", "en"),
+        ("tchau, obrigada", "pt"),
+        ("estoy en españa", "es"),
+        ("спасибо, до свидания", "ru"),
+        ("ขอบคุณค่ะ", "th"),
+    ],
+)
+def test_everyday_replies_are_not_danger(text: str, language: str) -> None:
+    assert assess(text, language).level < RiskLevel.HIGH
