@@ -20,6 +20,7 @@ Usage:
     .venv/bin/python bench/risk.py --holdout        # the blind hold-out sets
     .venv/bin/python bench/risk.py --holdout 2      # the second blind hold-out sets
     .venv/bin/python bench/risk.py --holdout 3      # the third blind hold-out sets
+    .venv/bin/python bench/risk.py --conversation   # everyday replies: false alarms only
     .venv/bin/python bench/risk.py --data DIR       # any folder of <code>.tsv (a new training
                                                     # batch, rated blind before it joins)
     .venv/bin/python bench/risk.py --holdout --with-model   # ... as the running bot rates them
@@ -41,6 +42,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from bot.distress import RiskLevel, assess, available_languages  # noqa: E402
+from bot.nlu_examples import intent_examples  # noqa: E402
+from bot.risk_model import CONVERSATION_INTENTS  # noqa: E402
 
 DATA_DIR = ROOT / "bench" / "data" / "risk"
 #: Written later, blind to the lexicons and never used to tune them: the honest figure.
@@ -54,6 +57,7 @@ HOLDOUT_2_DIR = ROOT / "bench" / "data" / "risk_holdout_2"
 #: measured it, before any change made in that session; nothing was tuned on it.
 HOLDOUT_3_DIR = ROOT / "bench" / "data" / "risk_holdout_3"
 HOLDOUT_DIRS = {1: HOLDOUT_DIR, 2: HOLDOUT_2_DIR, 3: HOLDOUT_3_DIR}
+CONVERSATION_DIR = ROOT / "tests" / "nlu" / "heldout"
 
 TARGET_IMMINENT = 0.98
 TARGET_HIGH = 0.95
@@ -157,20 +161,41 @@ def with_model() -> Assessor:
     return assess_with_model
 
 
+Labelled = Iterable[tuple[str, RiskLevel, str]]  # (language, label, text)
+
+
+def tsv_rows(data_dir: Path) -> Labelled:
+    """(language, label, text) from every ``<code>.tsv`` of ``data_dir``."""
+    for path in sorted(data_dir.glob("*.tsv")):
+        for expected, text in read_rows(path):
+            yield path.stem, expected, text
+
+
+def conversation_rows(directory: Path = CONVERSATION_DIR) -> Labelled:
+    """Everyday replies, labelled none: the held-out NLU examples of the conversational
+    intents ("yes", "bye", "i am in qatar"), which neither classifier trained on.
+
+    Most of what a person writes in a conversation looks like this, so a false alarm
+    here (the danger path for "ok bye") is the commonest kind in real use.
+    """
+    for path in sorted(directory.glob("*.yml")):
+        for intent, text in intent_examples(path):
+            if intent in CONVERSATION_INTENTS:
+                yield path.stem, RiskLevel.NONE, text
+
+
 def evaluate(
     languages: Sequence[str] | None = None,
-    data_dir: Path = DATA_DIR,
+    source: Labelled | None = None,
     assessor: Assessor = lexicon_only,
 ) -> list[Row]:
-    """Assess every row of the selected evaluation sets."""
+    """Assess every row of ``source`` (default: the dev sets) in the selected languages."""
     rows: list[Row] = []
-    for path in sorted(data_dir.glob("*.tsv")):
-        language = path.stem
+    for language, expected, text in tsv_rows(DATA_DIR) if source is None else source:
         if languages and language not in languages:
             continue
-        for expected, text in read_rows(path):
-            level, signals = assessor(text, language)
-            rows.append(Row(language, expected, text, level, signals))
+        level, signals = assessor(text, language)
+        rows.append(Row(language, expected, text, level, signals))
     return rows
 
 
@@ -243,6 +268,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(bench/data/risk_holdout_2, _3) instead of the dev sets",
     )
     parser.add_argument("--data", type=Path, help="rate the <code>.tsv files of this folder instead")
+    parser.add_argument(
+        "--conversation",
+        action="store_true",
+        help="rate everyday replies (held-out NLU examples of conversational intents): false alarms only",
+    )
     raters = parser.add_mutually_exclusive_group()
     raters.add_argument(
         "--with-model",
@@ -254,13 +284,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR)
 
     data_dir = args.data.resolve() if args.data else HOLDOUT_DIRS[args.holdout] if args.holdout else DATA_DIR
+    if args.conversation:
+        data_dir = CONVERSATION_DIR
     if args.with_model:
         rater, mode = with_model(), "lexicon + classifier + intents (trained model)"
     elif args.lexicon_only:
         rater, mode = lexicon_only, "lexicon only"
     else:
         rater, mode = lexicon_and_classifier, "lexicon + classifier"
-    rows = evaluate(args.language, data_dir, rater)
+    source = conversation_rows() if args.conversation else tsv_rows(data_dir)
+    rows = evaluate(args.language, source, rater)
     if not rows:
         print(f"No evaluation rows under {data_dir}", file=sys.stderr)
         return 1
