@@ -7,7 +7,8 @@ counselor queue whatever else the dialogue is doing.
 The words live in data, not code:
 
 * ``data/risk/signals.yml`` names each signal (``documents_confiscated``...), its level,
-  the published indicator lists behind it, and what Rasa intents may add.
+  the published indicator lists behind it, what Rasa intents may add, and when the
+  learned classifier (``bot/risk_model.py``) raises a message or holds cues back.
 * ``data/risk/lexicon/<code>.yml`` lists, per language, the cues for each signal (plain
   phrases or ``re:`` patterns) and the negation words that cancel a cue.
 

@@ -4,13 +4,13 @@ The lexicon (``bot/distress.py``) is explainable and handles negation, but it on
 knows the phrasings someone wrote down; on blind evaluation sets it missed one
 imminent message in five ("there is blood everywhere", "i took all the pills"
 phrased some other way). This classifier learns from labelled example messages in
-every language (``data/risk/training/<code>.tsv``: ``level<TAB>text``) and generalises
-across phrasings through character n-grams, which also survive typos, missing accents
-and unspaced scripts.
+every language (``data/risk/training/<code>.tsv``: ``level<TAB>text``), plus everyday
+conversation from the NLU examples as ``none``, and generalises across phrasings through
+character n-grams, which also survive typos, missing accents and unspaced scripts.
 
-It is trained at first use (about 25 s on 2 cores for 12,300 messages, no download) and kept in the
-user's cache keyed by a fingerprint of its training files, its code and its packages'
-versions, so later starts load it in a fraction of a second.
+It is trained at first use (about 80 s on 2 cores for 25,600 messages, no download) and
+kept in the user's cache keyed by a fingerprint of its training files, its code and its
+packages' versions, so later starts load it in a fraction of a second.
 ``bot/distress.py`` consults it and turns its probabilities into named signals
 (``classifier_imminent`` ...) with the thresholds of ``data/risk/signals.yml``.
 """

@@ -74,10 +74,27 @@ def test_benign_messages_stay_below_high() -> None:
         assert assess(text, "en").level < RiskLevel.HIGH, text
 
 
+_FEW_EXAMPLES = [
+    ("they keep my passport and i cant leave", "high"),
+    ("he has a knife, hes coming", "imminent"),
+    ("im so scared and alone", "elevated"),
+    ("hello what time do you open", "none"),
+]
+
+
+def _train_on_few_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache's behaviour, not the data, is under test: train in a second, not a minute."""
+    import bot.risk_model as risk_model
+
+    monkeypatch.setattr(risk_model, "load_examples", lambda: list(_FEW_EXAMPLES))
+    monkeypatch.setattr(risk_model, "conversation_examples", lambda: [])
+
+
 def test_trained_classifier_is_cached_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import bot.risk_model as risk_model
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    _train_on_few_examples(monkeypatch)
     first = risk_model._cached_or_trained(normalise)
     cached = list((tmp_path / "marigold" / "risk").glob("classifier-*.pkl"))
     assert [path.name for path in cached] == [f"classifier-{risk_model.fingerprint()}.pkl"]
@@ -91,6 +108,7 @@ def test_damaged_cache_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     import bot.risk_model as risk_model
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    _train_on_few_examples(monkeypatch)
     path = tmp_path / "marigold" / "risk" / f"classifier-{risk_model.fingerprint()}.pkl"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a pickle")
