@@ -29,7 +29,7 @@ lint: ## ruff and mypy
 	@.venv/bin/ruff check bot actions channels tests bench
 	@.venv/bin/mypy bot actions channels
 
-train: ## train the model if its inputs changed
+train: ## train the model and the risk classifier if their inputs changed
 	@scripts/bootstrap.sh
 	@.venv/bin/marigold train
 
