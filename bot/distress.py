@@ -332,12 +332,13 @@ class ClassifierRule:
 
 @dataclass(frozen=True)
 class BenignRule:
-    """The learned classifier's restraint: at ``min_probability`` that a message of at
-    least ``min_words`` words is benign (none or elevated), lexicon cues raise it no
-    higher than ``cap``."""
+    """The learned classifier's restraint: at ``min_probability`` that a message of
+    ``min_words`` to ``max_words`` words is benign (none or elevated), lexicon cues raise
+    it no higher than ``cap``."""
 
     min_probability: float
     min_words: int
+    max_words: int
     cap: RiskLevel
     signal: str
 
@@ -409,6 +410,7 @@ def load_catalogue(path: Path = SIGNALS_FILE) -> Catalogue:
         BenignRule(
             float(benign_raw["min_probability"]),
             int(benign_raw["min_words"]),
+            int(benign_raw["max_words"]),
             RiskLevel(benign_raw["cap"]),
             str(benign_raw["signal"]),
         )
@@ -697,12 +699,15 @@ def _restrain_when_benign(
     listed (a counselor still sees them) but raise the message no higher than
     ``rule.cap``, and the rule's own signal says why.
 
-    Only messages of ``rule.min_words`` words or more: a short message is taken at its
-    word ("my boss took my passport" must stay high, whatever the classifier learned from
-    passports stamped at consulates), and idioms come with context. Intents are not
-    capped: nothing measured says they should be.
+    Only messages of ``rule.min_words`` to ``rule.max_words`` words: a short message is
+    taken at its word ("my boss took my passport" must stay high, whatever the
+    classifier learned from passports stamped at consulates), and in a long one the
+    classifier's reading of the whole says little about one sentence ("they locked me
+    in the room" at the end of a long paste). Intents are not capped: nothing measured
+    says they should be.
     """
-    if rule is None or not found or len(segment_words(text).split()) < rule.min_words:
+    words = len(segment_words(text).split())
+    if rule is None or not found or not rule.min_words <= words <= rule.max_words:
         return
     benign = 1.0 - at_least(probabilities, RiskLevel.HIGH.value)
     if benign < rule.min_probability or not any(level > rule.cap for level in found.values()):

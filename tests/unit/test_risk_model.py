@@ -176,6 +176,14 @@ def test_short_messages_are_taken_at_their_word(monkeypatch: pytest.MonkeyPatch)
     assert load_catalogue().benign.signal not in result.signals  # type: ignore[union-attr]
 
 
+def test_long_messages_keep_their_cues(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One sentence of danger in a long paste: the reading of the whole must not hide it."""
+    _classifier_says(monkeypatch, _SURE_IT_IS_BENIGN)
+    chatter = "ok so about the weekend plans and the shopping list for the kids. " * 8
+    text = chatter + "they locked me in the room"
+    assert assess(text, "en").level is RiskLevel.IMMINENT
+
+
 def test_intents_are_never_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     _classifier_says(monkeypatch, _SURE_IT_IS_BENIGN)
     assert assess(_IDIOM, "en", intents=[("danger_now", 0.9)]).level is RiskLevel.IMMINENT
