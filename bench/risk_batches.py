@@ -62,6 +62,7 @@ class Rules:
     high: float
     benign: float | None
     benign_min_words: int
+    benign_max_words: int
     intents: bool
 
     def level(self, message: Message) -> RiskLevel:
@@ -71,7 +72,7 @@ class Rules:
         if (
             self.benign is not None
             and none + elevated >= self.benign
-            and message.words >= self.benign_min_words
+            and self.benign_min_words <= message.words <= self.benign_max_words
         ):
             level = min(level, RiskLevel.ELEVATED)
         if self.intents:
@@ -207,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         high=thresholds.get(RiskLevel.HIGH, 1.1),
         benign=benign.min_probability if benign else None,
         benign_min_words=benign.min_words if benign else 0,
+        benign_max_words=benign.max_words if benign else 0,
         intents=args.intents,
     )
     print("rules                                    imminent / high+ / false alarms")
@@ -215,7 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for imminent in (0.65, 0.55, 0.5, 0.45, 0.4):
             for high in (0.92, 0.85, 0.8):
                 for cap in (None, 0.7):
-                    rules = Rules(imminent, high, cap, configured.benign_min_words, args.intents)
+                    rules = Rules(
+                        imminent,
+                        high,
+                        cap,
+                        configured.benign_min_words,
+                        configured.benign_max_words,
+                        args.intents,
+                    )
                     name = f"imminent {imminent} high {high} cap {cap}"
                     print(f"{name:40s} {figures(messages, rules)}")
     return 0
