@@ -650,21 +650,62 @@ def assess(
         The level, a 0..1 score and this message's signals (most urgent first).
     """
     catalogue = load_catalogue()
-    found: dict[str, RiskLevel] = {}
     text = normalise(_clip(text or ""))
-    if text:
-        for name in find_signals(text, _lexicons_for(language)):
-            signal = catalogue.signals.get(name)
-            if signal is None:
-                logger.warning("Lexicon signal %r is not in signals.yml: ignored", name)
-                continue
-            found[name] = signal.level
+    found = lexicon_signals(text, language, catalogue)
     probabilities: dict[str, float] = {}
     if learned and text and (catalogue.classifier or catalogue.benign):
         try:
             probabilities = default_classifier(normalise).probabilities(text)
         except Exception:  # noqa: BLE001 - the lexicon's and the intents' say must survive it
             logger.warning("risk classifier failed; lexicon and intents only", exc_info=True)
+    found = weigh(found, text, probabilities, intents, catalogue)
+
+    level = RiskLevel.max(*found.values())
+    weights = [1.0 if found_level is level else 0.5 for found_level in found.values()]
+    score = _score(level, weights)
+    floor = _previous_level(previous)
+    if floor > level:
+        level, score = floor, max(score, _score(floor, [1.0]))
+    signals = tuple(sorted(found, key=lambda name: (-found[name].rank, name)))
+    return RiskAssessment(level=level, score=score, signals=signals)
+
+
+def lexicon_signals(text: str, language: str | None, catalogue: Catalogue) -> dict[str, RiskLevel]:
+    """Signal name -> level for the cues of ``language``'s lexicon (and English's) in
+    ``text``, which :func:`normalise` has already brought to the cues' form."""
+    found: dict[str, RiskLevel] = {}
+    if not text:
+        return found
+    for name in find_signals(text, _lexicons_for(language)):
+        signal = catalogue.signals.get(name)
+        if signal is None:
+            logger.warning("Lexicon signal %r is not in signals.yml: ignored", name)
+            continue
+        found[name] = signal.level
+    return found
+
+
+def weigh(
+    lexicon: Mapping[str, RiskLevel],
+    text: str,
+    probabilities: Mapping[str, float],
+    intents: Sequence[tuple[str, float]],
+    catalogue: Catalogue,
+) -> dict[str, RiskLevel]:
+    """The lexicon's signals, held back when the classifier is sure the message is
+    benign, plus what the intents and the classifier raise (signals.yml's rules).
+
+    Separate from :func:`assess` so ``bench/risk_batches.py`` can try other rules on
+    probabilities it computed once, with the very code the bot runs.
+
+    Args:
+        lexicon: From :func:`lexicon_signals`.
+        text: The normalised message.
+        probabilities: The classifier's level -> probability ({} when it has none).
+        intents: Rasa's intent ranking as (name, confidence) pairs.
+        catalogue: The rules.
+    """
+    found = dict(lexicon)
     if probabilities:
         _restrain_when_benign(found, text, probabilities, catalogue.benign)
     for intent, confidence in intents:
@@ -676,15 +717,7 @@ def assess(
             if at_least(probabilities, opinion.level.value) >= opinion.min_probability:
                 found[opinion.signal] = opinion.level
                 break
-
-    level = RiskLevel.max(*found.values())
-    weights = [1.0 if found_level is level else 0.5 for found_level in found.values()]
-    score = _score(level, weights)
-    floor = _previous_level(previous)
-    if floor > level:
-        level, score = floor, max(score, _score(floor, [1.0]))
-    signals = tuple(sorted(found, key=lambda name: (-found[name].rank, name)))
-    return RiskAssessment(level=level, score=score, signals=signals)
+    return found
 
 
 def _restrain_when_benign(
@@ -706,11 +739,12 @@ def _restrain_when_benign(
     in the room" at the end of a long paste). Intents are not capped: nothing measured
     says they should be.
     """
-    words = len(segment_words(text).split())
-    if rule is None or not found or not rule.min_words <= words <= rule.max_words:
+    if rule is None or not any(level > rule.cap for level in found.values()):
         return
-    benign = 1.0 - at_least(probabilities, RiskLevel.HIGH.value)
-    if benign < rule.min_probability or not any(level > rule.cap for level in found.values()):
+    if 1.0 - at_least(probabilities, RiskLevel.HIGH.value) < rule.min_probability:
+        return
+    # Counted last: splitting Thai and Chinese into words is the costly check.
+    if not rule.min_words <= len(segment_words(text).split()) <= rule.max_words:
         return
     for name, level in found.items():
         if level > rule.cap:
