@@ -28,16 +28,22 @@ import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from bot.distress import RiskLevel, assess, load_catalogue, normalise  # noqa: E402
-from bot.risk_model import LEVELS, TRAINING_DIR, RiskClassifier, conversation_examples  # noqa: E402
-from bot.word_segmentation import segment_words  # noqa: E402
+from bot.distress import (  # noqa: E402
+    Catalogue,
+    RiskLevel,
+    lexicon_signals,
+    load_catalogue,
+    normalise,
+    weigh,
+)
+from bot.risk_model import TRAINING_DIR, RiskClassifier, conversation_examples  # noqa: E402
 
 
 @dataclass
@@ -48,44 +54,26 @@ class Message:
     batch: str
     label: RiskLevel
     text: str
-    lexicon: RiskLevel
-    words: int
+    normalised: str
+    lexicon: dict[str, RiskLevel]
     intents: tuple[tuple[str, float], ...] = ()
-    probabilities: tuple[float, ...] = ()  # LEVELS order, from the model that did not see it
+    probabilities: dict[str, float] = field(default_factory=dict)  # from a model that did not see it
+
+    def level(self, rules: Catalogue) -> RiskLevel:
+        """What ``bot.distress.assess`` decides with ``rules`` (the same code: ``weigh``)."""
+        return RiskLevel.max(
+            *weigh(self.lexicon, self.normalised, self.probabilities, self.intents, rules).values()
+        )
 
 
-@dataclass(frozen=True)
-class Rules:
-    """The decision rules under test (signals.yml's, or a variant)."""
-
-    imminent: float
-    high: float
-    benign: float | None
-    benign_min_words: int
-    benign_max_words: int
-    intents: bool
-
-    def level(self, message: Message) -> RiskLevel:
-        """What ``bot.distress.assess`` would decide with these rules."""
-        none, elevated, high, imminent = message.probabilities
-        level = message.lexicon
-        if (
-            self.benign is not None
-            and none + elevated >= self.benign
-            and self.benign_min_words <= message.words <= self.benign_max_words
-        ):
-            level = min(level, RiskLevel.ELEVATED)
-        if self.intents:
-            rules = load_catalogue().intents
-            for intent, confidence in message.intents:
-                rule = rules.get(intent)
-                if rule is not None and confidence >= rule.min_confidence:
-                    level = max(level, rule.level)
-        if imminent >= self.imminent:
-            level = max(level, RiskLevel.IMMINENT)
-        if high + imminent >= self.high:
-            level = max(level, RiskLevel.HIGH)
-        return level
+def variant(catalogue: Catalogue, imminent: float, high: float, cap: float | None) -> Catalogue:
+    """signals.yml's rules with other classifier thresholds and benign cap (None: no cap)."""
+    raising = tuple(
+        replace(rule, min_probability=imminent if rule.level is RiskLevel.IMMINENT else high)
+        for rule in catalogue.classifier
+    )
+    benign = replace(catalogue.benign, min_probability=cap) if catalogue.benign and cap is not None else None
+    return replace(catalogue, classifier=raising, benign=benign)
 
 
 def batches_by_line(path: Path) -> list[str]:
@@ -106,6 +94,7 @@ def batches_by_line(path: Path) -> list[str]:
 
 def load_messages() -> list[Message]:
     """Every training message with its batch and its lexicon level."""
+    catalogue = load_catalogue()
     messages: list[Message] = []
     for path in sorted(TRAINING_DIR.glob("*.tsv")):
         lines = path.read_text(encoding="utf-8").splitlines()[1:]
@@ -118,8 +107,8 @@ def load_messages() -> list[Message]:
                     batch=batch,
                     label=RiskLevel(label),
                     text=text,
-                    lexicon=assess(text, path.stem, learned=False).level,
-                    words=len(segment_words(normalised).split()),
+                    normalised=normalised,
+                    lexicon=lexicon_signals(normalised, path.stem, catalogue),
                 )
             )
     return messages
@@ -135,8 +124,7 @@ def rate_each_batch_blind(messages: Sequence[Message], batches: Sequence[str]) -
         classifier = RiskClassifier(normalise).fit([*others, *conversation])
         for message in messages:
             if message.batch == batch:
-                probabilities = classifier.probabilities(message.text)
-                message.probabilities = tuple(probabilities.get(level, 0.0) for level in LEVELS)
+                message.probabilities = classifier.probabilities(message.text)
 
 
 def add_intents(messages: Sequence[Message]) -> None:
@@ -155,13 +143,13 @@ def add_intents(messages: Sequence[Message]) -> None:
         message.intents = tuple((str(r["name"]), float(r["confidence"])) for r in ranking)
 
 
-def figures(messages: Sequence[Message], rules: Rules) -> str:
+def figures(messages: Sequence[Message], rules: Catalogue) -> str:
     """'imminent / high+ / false alarms' overall, then the weakest language of each."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
     for message in messages:
         if not message.probabilities:
             continue
-        level = rules.level(message)
+        level = message.level(rules)
         for key in (message.language, "all"):
             c = counts[key]
             if message.label is RiskLevel.IMMINENT:
@@ -200,33 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.intents:
         add_intents(messages)
 
-    catalogue = load_catalogue()
-    thresholds = {rule.level: rule.min_probability for rule in catalogue.classifier}
-    benign = catalogue.benign
-    configured = Rules(
-        imminent=thresholds.get(RiskLevel.IMMINENT, 1.1),
-        high=thresholds.get(RiskLevel.HIGH, 1.1),
-        benign=benign.min_probability if benign else None,
-        benign_min_words=benign.min_words if benign else 0,
-        benign_max_words=benign.max_words if benign else 0,
-        intents=args.intents,
-    )
+    catalogue = load_catalogue()  # without --intents the messages carry none
     print("rules                                    imminent / high+ / false alarms")
-    print(f"{'signals.yml':40s} {figures(messages, configured)}")
+    print(f"{'signals.yml':40s} {figures(messages, catalogue)}")
     if args.grid:
         for imminent in (0.65, 0.55, 0.5, 0.45, 0.4):
             for high in (0.92, 0.85, 0.8):
                 for cap in (None, 0.7):
-                    rules = Rules(
-                        imminent,
-                        high,
-                        cap,
-                        configured.benign_min_words,
-                        configured.benign_max_words,
-                        args.intents,
-                    )
                     name = f"imminent {imminent} high {high} cap {cap}"
-                    print(f"{name:40s} {figures(messages, rules)}")
+                    print(f"{name:40s} {figures(messages, variant(catalogue, imminent, high, cap))}")
     return 0
 
 
