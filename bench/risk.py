@@ -20,6 +20,7 @@ Usage:
     .venv/bin/python bench/risk.py --holdout        # the blind hold-out sets
     .venv/bin/python bench/risk.py --holdout 2      # the second blind hold-out sets
     .venv/bin/python bench/risk.py --holdout 3      # the third blind hold-out sets
+    .venv/bin/python bench/risk.py --holdout 4      # the fourth blind hold-out sets
     .venv/bin/python bench/risk.py --conversation   # everyday replies: false alarms only
     .venv/bin/python bench/risk.py --data DIR       # any folder of <code>.tsv (a new training
                                                     # batch, rated blind before it joins)
@@ -56,7 +57,10 @@ HOLDOUT_2_DIR = ROOT / "bench" / "data" / "risk_holdout_2"
 #: and indirect wording, hard negatives), written at the start of the session that
 #: measured it, before any change made in that session; nothing was tuned on it.
 HOLDOUT_3_DIR = ROOT / "bench" / "data" / "risk_holdout_3"
-HOLDOUT_DIRS = {1: HOLDOUT_DIR, 2: HOLDOUT_2_DIR, 3: HOLDOUT_3_DIR}
+#: A fourth blind set, written as the third was, at the start of the session that added
+#: sentence embeddings to the classifier: measured before and after that change only.
+HOLDOUT_4_DIR = ROOT / "bench" / "data" / "risk_holdout_4"
+HOLDOUT_DIRS = {1: HOLDOUT_DIR, 2: HOLDOUT_2_DIR, 3: HOLDOUT_3_DIR, 4: HOLDOUT_4_DIR}
 CONVERSATION_DIR = ROOT / "tests" / "nlu" / "heldout"
 
 TARGET_IMMINENT = 0.98
@@ -264,8 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         const=1,
         type=int,
         choices=sorted(HOLDOUT_DIRS),
-        help="use blind hold-out set 1 (bench/data/risk_holdout, the default), 2 or 3 "
-        "(bench/data/risk_holdout_2, _3) instead of the dev sets",
+        help="use blind hold-out set 1 (bench/data/risk_holdout, the default), 2, 3 or 4 "
+        "(bench/data/risk_holdout_2, _3, _4) instead of the dev sets",
     )
     parser.add_argument("--data", type=Path, help="rate the <code>.tsv files of this folder instead")
     parser.add_argument(
