@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
@@ -44,6 +46,7 @@ from bot.distress import (  # noqa: E402
     weigh,
 )
 from bot.risk_model import TRAINING_DIR, RiskClassifier, conversation_examples  # noqa: E402
+from bot.sentence_embedding import SentenceEncoder, default_encoder  # noqa: E402
 
 
 @dataclass
@@ -114,14 +117,34 @@ def load_messages() -> list[Message]:
     return messages
 
 
+class MemoisedEncoder:
+    """Embeds each distinct text once: every batch's classifier trains on the same texts,
+    and embedding them all takes minutes."""
+
+    def __init__(self, encoder: SentenceEncoder) -> None:
+        self._encoder = encoder
+        self._memo: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text, as the wrapped encoder gives it."""
+        missing = [text for text in dict.fromkeys(texts) if text not in self._memo]
+        if missing:
+            self._memo.update(zip(missing, self._encoder.embed(missing), strict=True))
+        if not texts:
+            return np.zeros((0, self._encoder.dimensions), dtype=np.float32)
+        return np.vstack([self._memo[text] for text in texts])
+
+
 def rate_each_batch_blind(messages: Sequence[Message], batches: Sequence[str]) -> None:
     """Fill ``probabilities`` of each batch's messages from a classifier trained on the rest
     (and, as the bot's is, on the ordinary conversation of the NLU examples)."""
     conversation = conversation_examples()
+    encoder = default_encoder()
+    memo = MemoisedEncoder(encoder) if encoder is not None else None
     for batch in batches:
         print(f"  training without batch {batch} ...", file=sys.stderr, flush=True)
         others = [(m.text, m.label.value) for m in messages if m.batch != batch]
-        classifier = RiskClassifier(normalise).fit([*others, *conversation])
+        classifier = RiskClassifier(normalise, encoder=memo).fit([*others, *conversation])
         for message in messages:
             if message.batch == batch:
                 message.probabilities = classifier.probabilities(message.text)

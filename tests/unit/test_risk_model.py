@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.distress import RiskLevel, assess, load_catalogue, normalise
@@ -243,3 +244,42 @@ def test_a_broken_nlu_file_is_skipped(tmp_path: Path) -> None:
 )
 def test_everyday_replies_are_not_danger(text: str, language: str) -> None:
     assert assess(text, language).level < RiskLevel.HIGH
+
+
+class _BrokenEncoder:
+    """An embedding engine that fails, as a damaged install or an unusual CPU would."""
+
+    def embed(self, texts: object) -> object:
+        raise RuntimeError("engine unavailable")
+
+
+def test_without_embeddings_the_ngrams_rate_alone() -> None:
+    classifier = RiskClassifier(normalise, encoder=_BrokenEncoder()).fit(_FEW_EXAMPLES)
+    assert classifier.trained and classifier.meaning is None
+    probabilities = classifier.probabilities("he has a knife, hes coming")
+    assert max(probabilities, key=probabilities.__getitem__) == "imminent"
+
+
+def test_an_encoder_failing_later_leaves_the_ngrams_opinion() -> None:
+    classifier = RiskClassifier(normalise).fit(_FEW_EXAMPLES)
+    assert classifier.meaning is not None  # the real encoder trained the network
+    text = "they keep my passport and i cant leave"
+    ngrams_only = dict(
+        zip(
+            classifier.pipeline.classes_, classifier.pipeline.predict_proba([normalise(text)])[0], strict=True
+        )
+    )
+    both = classifier.probabilities(text)
+    classifier._encoder = _BrokenEncoder()
+    assert classifier.probabilities(text) == pytest.approx(ngrams_only)
+    assert both != pytest.approx(ngrams_only)
+
+
+def test_one_models_no_holds_a_level_down() -> None:
+    from bot.risk_model import geometric_mean
+
+    ngrams = np.array([0.05, 0.05, 0.1, 0.8])  # a frightening word
+    meaning = np.array([0.9, 0.08, 0.019, 0.001])  # a harmless sentence
+    combined = geometric_mean(ngrams, meaning)
+    assert combined.sum() == pytest.approx(1.0)
+    assert combined[3] < 0.2 < (ngrams[3] + meaning[3]) / 2
