@@ -275,11 +275,13 @@ def test_an_encoder_failing_later_leaves_the_ngrams_opinion() -> None:
     assert both != pytest.approx(ngrams_only)
 
 
-def test_one_models_no_holds_a_level_down() -> None:
-    from bot.risk_model import geometric_mean
+def test_the_meaning_model_moves_the_ngrams_opinion_part_of_the_way() -> None:
+    """It alone over-alarmed on everyday messages: it may shift the n-grams, not replace them."""
+    from bot.risk_model import MEANING_WEIGHT, blend
 
-    ngrams = np.array([0.05, 0.05, 0.1, 0.8])  # a frightening word
-    meaning = np.array([0.9, 0.08, 0.019, 0.001])  # a harmless sentence
-    combined = geometric_mean(ngrams, meaning)
+    ngrams = np.array([0.7, 0.2, 0.05, 0.05])
+    meaning = np.array([0.05, 0.05, 0.1, 0.8])  # sure of danger
+    combined = blend(ngrams, meaning)
     assert combined.sum() == pytest.approx(1.0)
-    assert combined[3] < 0.2 < (ngrams[3] + meaning[3]) / 2
+    assert 0.05 < combined[3] < 0.5
+    assert combined[3] == pytest.approx(0.05 + MEANING_WEIGHT * 0.75)
