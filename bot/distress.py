@@ -650,12 +650,15 @@ def assess(
         The level, a 0..1 score and this message's signals (most urgent first).
     """
     catalogue = load_catalogue()
-    text = normalise(_clip(text or ""))
+    clipped = _clip(text or "")
+    text = normalise(clipped)
     found = lexicon_signals(text, language, catalogue)
     probabilities: dict[str, float] = {}
     if learned and text and (catalogue.classifier or catalogue.benign):
         try:
-            probabilities = default_classifier(normalise).probabilities(text)
+            # The message as written: the classifier normalises it for its n-grams, and
+            # its sentence embeddings were trained on text as people wrote it.
+            probabilities = default_classifier(normalise).probabilities(clipped)
         except Exception:  # noqa: BLE001 - the lexicon's and the intents' say must survive it
             logger.warning("risk classifier failed; lexicon and intents only", exc_info=True)
     found = weigh(found, text, probabilities, intents, catalogue)

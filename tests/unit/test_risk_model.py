@@ -285,3 +285,20 @@ def test_the_meaning_model_moves_the_ngrams_opinion_part_of_the_way() -> None:
     assert combined.sum() == pytest.approx(1.0)
     assert 0.05 < combined[3] < 0.5
     assert combined[3] == pytest.approx(0.05 + MEANING_WEIGHT * 0.75)
+
+
+def test_the_classifier_reads_the_message_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its sentence embeddings were trained on text as people wrote it, accents and emoji
+    included; it normalises for its n-grams itself."""
+    import bot.distress as distress
+
+    seen: list[str] = []
+
+    class _Recorder(_FixedOpinion):
+        def probabilities(self, text: str) -> dict[str, float]:
+            seen.append(text)
+            return super().probabilities(text)
+
+    monkeypatch.setattr(distress, "default_classifier", lambda normalise: _Recorder(_SURE_IT_IS_BENIGN))
+    assess("Él me QUITÓ el pasaporte 😢", "es")
+    assert seen == ["Él me QUITÓ el pasaporte 😢"]
