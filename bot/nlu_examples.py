@@ -27,7 +27,8 @@ def intent_examples(path: Path) -> list[tuple[str, str]]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     blocks = document.get("nlu") if isinstance(document, dict) else None
     pairs: list[tuple[str, str]] = []
-    for block in blocks or []:
+    # A file of another shape (``nlu: 5``, a plain list) holds no examples, not an error.
+    for block in blocks if isinstance(blocks, list) else []:
         if not (isinstance(block, dict) and "intent" in block and isinstance(block.get("examples"), str)):
             continue
         for line in block["examples"].splitlines():
