@@ -55,10 +55,12 @@ HOLDOUT_DIR = ROOT / "bench" / "data" / "risk_holdout"
 HOLDOUT_2_DIR = ROOT / "bench" / "data" / "risk_holdout_2"
 #: A third blind set (20 imminent, 20 high, 15 elevated, 25 none per language, direct
 #: and indirect wording, hard negatives), written at the start of the session that
-#: measured it, before any change made in that session; nothing was tuned on it.
+#: measured it, before any change made in that session, and measured at its end. Later
+#: it helped choose the weight of the sentence-embedding model, with sets 1 and 2.
 HOLDOUT_3_DIR = ROOT / "bench" / "data" / "risk_holdout_3"
 #: A fourth blind set, written as the third was, at the start of the session that added
-#: sentence embeddings to the classifier: measured before and after that change only.
+#: sentence embeddings to the classifier; measured before that session's changes and
+#: after its decisions, never used to make one.
 HOLDOUT_4_DIR = ROOT / "bench" / "data" / "risk_holdout_4"
 HOLDOUT_DIRS = {1: HOLDOUT_DIR, 2: HOLDOUT_2_DIR, 3: HOLDOUT_3_DIR, 4: HOLDOUT_4_DIR}
 CONVERSATION_DIR = ROOT / "tests" / "nlu" / "heldout"
