@@ -35,11 +35,27 @@ class ProcessGroup:
         """Remember a child to stop later."""
         self.processes.append((name, process))
 
+    log_dir: Path | None = None
+
     def check_alive(self) -> None:
-        """Raise if a child died (its log says why)."""
+        """Raise if a child died, quoting the end of its log.
+
+        The log lives in the run's var directory, which a CI run or a test's temporary
+        directory removes; the error itself must say why the child died.
+        """
         for name, process in self.processes:
             if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with code {process.returncode}; see var/log/{name}.log")
+                raise RuntimeError(
+                    f"{name} exited with code {process.returncode}; the end of its log:\n"
+                    + self.log_tail(name)
+                )
+
+    def log_tail(self, name: str, lines: int = 20) -> str:
+        """The last ``lines`` lines of a child's log, or a note that there is none."""
+        if self.log_dir is None or not (self.log_dir / f"{name}.log").exists():
+            return "(no log)"
+        text = (self.log_dir / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM each child's group, then SIGKILL what did not stop in time."""
@@ -122,8 +138,9 @@ def rasa_server_command(settings: Settings, model: Path) -> list[str]:
         "--credentials",
         str(credentials_file(settings)),
         "--enable-api",
-        "--auth-token",
-        settings.secret("MARIGOLD_RASA_TOKEN"),
+        # One argument, "--name=value": a generated token may begin with "-", which
+        # argparse would take for an option and exit with code 2.
+        f"--auth-token={settings.secret('MARIGOLD_RASA_TOKEN')}",
     ]
 
 
@@ -156,8 +173,8 @@ def start_all(settings: Settings | None = None, model: Path | None = None) -> Pr
     """Start Redis (if embedded), the action server and Rasa; wait for health."""
     settings = settings or get_settings()
     model = model or ensure_model()
-    group = ProcessGroup()
     log_dir = settings.var_dir / "log"
+    group = ProcessGroup(log_dir=log_dir)
     try:
         if not settings.redis_url and not redis_is_up(settings.embedded_redis_port):
             group.add(

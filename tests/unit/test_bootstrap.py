@@ -5,11 +5,19 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import redis
+from rasa.__main__ import create_argument_parser
 
 from bot.embedded_redis import redis_is_up, start_embedded_redis
 from bot.model_cache import TRAINING_INPUTS, fingerprint
-from bot.runner import action_server_command, child_environment, rasa_server_command
+from bot.runner import (
+    ProcessGroup,
+    action_server_command,
+    child_environment,
+    rasa_server_command,
+    spawn_logged,
+)
 from bot.settings import REPO_ROOT, load_settings
 from tests.conftest import free_port
 
@@ -58,10 +66,30 @@ def test_commands_use_the_configured_ports_and_token(tmp_path: Path) -> None:
     )
     rasa = rasa_server_command(settings, Path("models/m.tar.gz"))
     assert rasa[rasa.index("--port") + 1] == "6001"
-    assert rasa[rasa.index("--auth-token") + 1] == settings.secret("MARIGOLD_RASA_TOKEN")
+    assert f"--auth-token={settings.secret('MARIGOLD_RASA_TOKEN')}" in rasa
     assert "--enable-api" in rasa and rasa[rasa.index("--interface") + 1] == "127.0.0.1"
     actions = action_server_command(settings)
     assert actions[actions.index("--port") + 1] == "6002"
     env = child_environment(settings)
     assert env["MARIGOLD_ACTIONS_PORT"] == "6002"
     assert env["REDIS_URL"] == f"redis://127.0.0.1:{settings.embedded_redis_port}/0"
+
+
+def test_rasa_accepts_a_token_that_begins_with_a_dash(tmp_path: Path) -> None:
+    """token_urlsafe begins with "-" once in 64 tokens; "--auth-token -x" made Rasa exit 2."""
+    (tmp_path / "secrets.json").write_text('{"MARIGOLD_RASA_TOKEN": "-starts-with-a-dash"}')
+    settings = load_settings({"MARIGOLD_VAR_DIR": str(tmp_path)})
+    command = rasa_server_command(settings, Path("models/m.tar.gz"))
+    arguments = create_argument_parser().parse_args(command[3:])
+    assert arguments.auth_token == "-starts-with-a-dash"
+
+
+def test_a_dead_child_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
+    """CI removes the run's var directory, so the error must carry the reason itself."""
+    command = ["python3", "-c", "import sys; print('first'); print('the reason'); sys.exit(2)"]
+    process = spawn_logged("child", command, {}, tmp_path)
+    process.wait(10)
+    group = ProcessGroup([("child", process)], log_dir=tmp_path)
+    with pytest.raises(RuntimeError, match="child exited with code 2") as raised:
+        group.check_alive()
+    assert "the reason" in str(raised.value)
