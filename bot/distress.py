@@ -323,11 +323,17 @@ class IntentRule:
 
 @dataclass(frozen=True)
 class ClassifierRule:
-    """The learned classifier's say: at ``min_probability`` of ``level`` or above, it raises."""
+    """The learned classifier's say: at ``min_probability`` of ``level`` or above, it raises.
+
+    ``min_probability_when_high``, if set, is a lower bar for a message that something
+    (a cue, an intent, the classifier) already rates high: telling imminent from high
+    costs no false alarm on a benign message, only a danger path for a high one.
+    """
 
     level: RiskLevel
     min_probability: float
     signal: str
+    min_probability_when_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -400,7 +406,12 @@ def load_catalogue(path: Path = SIGNALS_FILE) -> Catalogue:
     }
     classifier = sorted(
         (
-            ClassifierRule(RiskLevel(level), float(rule["min_probability"]), str(rule["signal"]))
+            ClassifierRule(
+                RiskLevel(level),
+                float(rule["min_probability"]),
+                str(rule["signal"]),
+                float(rule["min_probability_when_high"]) if "min_probability_when_high" in rule else None,
+            )
             for level, rule in (raw.get("classifier") or {}).items()
         ),
         key=lambda rule: -rule.level.rank,
@@ -720,7 +731,27 @@ def weigh(
             if at_least(probabilities, opinion.level.value) >= opinion.min_probability:
                 found[opinion.signal] = opinion.level
                 break
+        _raise_when_already_high(found, probabilities, catalogue.classifier)
     return found
+
+
+def _raise_when_already_high(
+    found: dict[str, RiskLevel], probabilities: Mapping[str, float], rules: Sequence[ClassifierRule]
+) -> None:
+    """Give the rules' lower bar to a message that is already high.
+
+    Once a cue, an intent or the classifier rates a message high, calling it imminent
+    costs no false alarm on a benign message, only the danger path for a person who is
+    not in danger this minute; missing it costs the emergency number for one who is.
+    """
+    level = RiskLevel.max(*found.values())
+    if level < RiskLevel.HIGH:
+        return
+    for opinion in rules:
+        bar = opinion.min_probability_when_high
+        if bar is not None and opinion.level > level and at_least(probabilities, opinion.level.value) >= bar:
+            found[opinion.signal] = opinion.level
+            return
 
 
 def _restrain_when_benign(

@@ -200,6 +200,26 @@ def test_the_cap_never_lowers_the_conversation(monkeypatch: pytest.MonkeyPatch) 
     assert assess(_IDIOM, "en", previous=RiskLevel.IMMINENT).level is RiskLevel.IMMINENT
 
 
+_LEANS_IMMINENT = {"none": 0.3, "elevated": 0.1, "high": 0.2, "imminent": 0.4}
+
+
+def test_a_message_already_high_needs_less_to_be_imminent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lower bar applies once a cue rates the message high, and only then."""
+    rule = load_catalogue().classifier[0]
+    assert rule.level is RiskLevel.IMMINENT and rule.min_probability_when_high is not None
+    assert rule.min_probability_when_high <= _LEANS_IMMINENT["imminent"] < rule.min_probability
+    _classifier_says(monkeypatch, _LEANS_IMMINENT)
+    result = assess("my boss took my passport", "en")
+    assert result.level is RiskLevel.IMMINENT
+    assert rule.signal in result.signals and "documents_confiscated" in result.signals
+    assert assess("what time do you open tomorrow", "en").level < RiskLevel.HIGH
+
+
+def test_the_classifier_own_high_reading_lowers_the_imminent_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    _classifier_says(monkeypatch, {"none": 0.05, "elevated": 0.05, "high": 0.5, "imminent": 0.4})
+    assert assess("what time do you open tomorrow", "en").level is RiskLevel.IMMINENT
+
+
 def test_the_trained_classifier_reads_an_idiom_in_context() -> None:
     """A hard negative of the training data: the real classifier must hold the cue back."""
     text = "season 2 of the show where the girl's locked in the bunker is out 🙌"
