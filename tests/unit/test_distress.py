@@ -131,7 +131,7 @@ def test_elisions_are_data() -> None:
     # French SMS types the apostrophe as a space: "j ai", "j'ai" and "jai" are one word.
     for text in ("j'ai peur", "j ai peur", "jai peur"):
         assert "fear" in assess(text, "fr").signals, text
-    assert assess("il m a frappée hier", "fr").level is RiskLevel.HIGH
+    assert assess("il m a frappée hier", "fr", learned=False).level is RiskLevel.HIGH  # the cue's level
     lexicon = distress.parse_lexicon("xx", {"elisions": ["j"], "signals": {"fear": ["jai peur"]}})
     assert lexicon.view("j ai peur") == "jai peur"
     assert lexicon.view("j te dis") == "j te dis"  # only before a vowel or h
