@@ -42,7 +42,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,7 @@ Floats = npt.NDArray[np.float64]
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|@\w+", re.IGNORECASE)
 _REPEATS = re.compile(r"(.)\1{2,}")
+_PUNCTUATION = ".,;:!?¡¿'\"()[]{}…*-_~"
 
 
 @dataclass(frozen=True)
@@ -347,6 +348,31 @@ def load_nlu_examples(nlu_dir: Path, languages: Iterable[str]) -> dict[str, list
 
 
 @dataclass(frozen=True)
+class Transliteration:
+    """A romanisation only one language uses (detection.yml ``transliteration``)."""
+
+    word: re.Pattern[str]
+    exclude: re.Pattern[str] | None
+    likelihood_ratio: float
+    max_words: int
+
+    def marks(self, token: str) -> bool:
+        """True for a word written in this romanisation ("ta3bana", not "3am")."""
+        word = token.lower().strip(_PUNCTUATION)
+        return bool(self.word.match(word)) and not (self.exclude and self.exclude.match(word))
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Transliteration:
+        """One entry of the section."""
+        return cls(
+            word=re.compile(str(raw["word"])),
+            exclude=re.compile(str(raw["exclude"])) if raw.get("exclude") else None,
+            likelihood_ratio=float(raw["likelihood_ratio"]),
+            max_words=int(raw["max_words"]),
+        )
+
+
+@dataclass(frozen=True)
 class DetectionData:
     """The writing-system facts of ``data/languages/detection.yml``."""
 
@@ -356,6 +382,7 @@ class DetectionData:
     letters: Mapping[str, frozenset[str]]
     core_letters: Mapping[str, Mapping[str, float]]
     neutral_tokens: frozenset[str]
+    transliteration: Mapping[str, Transliteration] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = DETECTION_FILE) -> DetectionData:
@@ -376,6 +403,10 @@ class DetectionData:
                 for code, freqs in (raw.get("core_letters") or {}).items()
             },
             neutral_tokens=frozenset(_normalize_token(str(t)) for t in raw.get("neutral_tokens") or []),
+            transliteration={
+                str(code): Transliteration.parse(entry)
+                for code, entry in (raw.get("transliteration") or {}).items()
+            },
         )
 
 
@@ -389,6 +420,7 @@ class _TextFacts:
     word_scripts: Counter[str]  # script -> number of words with letters of it
     letter_scripts: Counter[str]  # script -> number of letters of it
     characters: frozenset[str]  # distinct lower-case characters
+    transliterated: Mapping[str, int] = field(default_factory=dict)  # code -> romanised words
 
 
 class LanguageDetector:
@@ -555,6 +587,11 @@ class LanguageDetector:
             for script in letters:
                 script_words.setdefault(script, []).append(token)
         content = " ".join(words)
+        transliterated = {
+            code: count
+            for code, rule in self.data.transliteration.items()
+            if (count := sum(rule.marks(token) for token in text.split()))
+        }
         return _TextFacts(
             content=content,
             words=len(words),
@@ -562,21 +599,28 @@ class LanguageDetector:
             word_scripts=Counter({script: len(ws) for script, ws in script_words.items()}),
             letter_scripts=letter_scripts,
             characters=frozenset(content.lower()),
+            transliterated=transliterated,
         )
 
     def _script_evidence(self, facts: _TextFacts) -> dict[str, float]:
-        """Each word in a script a language is not written in costs that language."""
+        """Each word in a script a language is not written in costs that language,
+        unless the message is written in that language's own romanisation."""
         probability = self.data.foreign_word_probability
         default = probability.get("default", 0.001)
         lowered = {k.lower(): v for k, v in probability.items()}
-        return {
+        scores = {
             code: sum(
                 count * math.log(lowered.get(script, default))
                 for script, count in facts.word_scripts.items()
-                if script != self.scripts[code]
+                if script != self.scripts[code] and not (script == "latin" and code in facts.transliterated)
             )
             for code in self.languages
         }
+        for code, count in facts.transliterated.items():
+            rule = self.data.transliteration[code]
+            if code in scores:
+                scores[code] += min(count, rule.max_words) * math.log(rule.likelihood_ratio)
+        return scores
 
     def _letter_evidence(self, facts: _TextFacts) -> dict[str, float]:
         """Marked letters a language does not use, and core letters it would have used."""

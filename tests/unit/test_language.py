@@ -133,6 +133,47 @@ def test_scripts_decide(text: str, expected: str) -> None:
     assert guess.confidence > 0.5
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ana mesh 3ayza a3eesh tany",
+        "shu 3am ta3mel",
+        "wallah ma 3andi masari",
+        "ana fi dubai, kafeel 5ad el passport",
+        "7abibi keefak",
+    ],
+)
+def test_arabizi_is_arabic(text: str) -> None:
+    """Arabic typed with Latin letters and digits: the models cannot read it, the digits can."""
+    assert lang(text) == "ar"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("see u at 3am", "en"),
+        ("my iphone7 is broken", "en"),
+        ("ps5 for sale cheap", "en"),
+        ("tengo un iphone7 nuevo", "es"),
+        ("salut ca va? on se voit a 3h", "fr"),
+        ("im in room 3b help", "en"),
+    ],
+)
+def test_digits_of_times_and_products_are_not_arabizi(text: str, expected: str) -> None:
+    assert lang(text) == expected
+
+
+def test_transliteration_is_data(tmp_path: Path) -> None:
+    path = tmp_path / "detection.yml"
+    path.write_text(
+        "transliteration:\n"
+        "  ar: {word: '^[a-z]*[37][a-z]+$', exclude: '^7am$', likelihood_ratio: 100, max_words: 2}\n"
+    )
+    rule = DetectionData.load(path).transliteration["ar"]
+    assert rule.marks("ta3mel,") and rule.marks("7abibi")
+    assert not rule.marks("7am") and not rule.marks("hello")
+
+
 def test_distinctive_letters() -> None:
     assert lang("niño") == "es"
     assert lang("coração") == "pt"
