@@ -30,12 +30,11 @@ class ProcessGroup:
     """The children started by one ``marigold run``, stopped in reverse order."""
 
     processes: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    log_dir: Path | None = None  # where each child's <name>.log is
 
     def add(self, name: str, process: subprocess.Popen[bytes]) -> None:
         """Remember a child to stop later."""
         self.processes.append((name, process))
-
-    log_dir: Path | None = None
 
     def check_alive(self) -> None:
         """Raise if a child died, quoting the end of its log.
