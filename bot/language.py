@@ -590,7 +590,7 @@ class LanguageDetector:
         transliterated = {
             code: count
             for code, rule in self.data.transliteration.items()
-            if (count := sum(rule.marks(token) for token in text.split()))
+            if (count := sum(rule.marks(token) for token in words))
         }
         return _TextFacts(
             content=content,
