@@ -22,6 +22,7 @@ Usage:
     .venv/bin/python bench/risk.py --holdout 3      # the third blind hold-out sets
     .venv/bin/python bench/risk.py --holdout 4      # the fourth blind hold-out sets
     .venv/bin/python bench/risk.py --holdout 5      # the fifth blind hold-out sets
+    .venv/bin/python bench/risk.py --holdout 6      # the sixth blind hold-out sets
     .venv/bin/python bench/risk.py --conversation   # everyday replies: false alarms only
     .venv/bin/python bench/risk.py --data DIR       # any folder of <code>.tsv (a new training
                                                     # batch, rated blind before it joins)
@@ -66,7 +67,16 @@ HOLDOUT_4_DIR = ROOT / "bench" / "data" / "risk_holdout_4"
 #: A fifth blind set, written as the third was, at the start of the session after the
 #: fourth was spent: measured before that session's changes and after its decisions.
 HOLDOUT_5_DIR = ROOT / "bench" / "data" / "risk_holdout_5"
-HOLDOUT_DIRS = {1: HOLDOUT_DIR, 2: HOLDOUT_2_DIR, 3: HOLDOUT_3_DIR, 4: HOLDOUT_4_DIR, 5: HOLDOUT_5_DIR}
+#: A sixth, written as the third was, at the start of the session after the fifth was spent.
+HOLDOUT_6_DIR = ROOT / "bench" / "data" / "risk_holdout_6"
+HOLDOUT_DIRS = {
+    1: HOLDOUT_DIR,
+    2: HOLDOUT_2_DIR,
+    3: HOLDOUT_3_DIR,
+    4: HOLDOUT_4_DIR,
+    5: HOLDOUT_5_DIR,
+    6: HOLDOUT_6_DIR,
+}
 CONVERSATION_DIR = ROOT / "tests" / "nlu" / "heldout"
 
 TARGET_IMMINENT = 0.98
@@ -274,8 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         const=1,
         type=int,
         choices=sorted(HOLDOUT_DIRS),
-        help="use blind hold-out set 1 (bench/data/risk_holdout, the default) or 2 to 5 "
-        "(bench/data/risk_holdout_2 ... _5) instead of the dev sets",
+        help="use blind hold-out set 1 (bench/data/risk_holdout, the default) or 2 to 6 "
+        "(bench/data/risk_holdout_2 ... _6) instead of the dev sets",
     )
     parser.add_argument("--data", type=Path, help="rate the <code>.tsv files of this folder instead")
     parser.add_argument(
