@@ -20,7 +20,10 @@ Files are tab-separated with a header line and columns ``lang`` (ISO 639-1) and
 ``text``. The defaults are the public sets in ``../shared/reference/lid/``
 (single-words, word-pairs, sentences-le15w; resolved from the repository root and
 skipped if absent) and Marigold's own SMS-style sets in ``bench/data/lid/``
-(short.tsv, long.tsv).
+(short.tsv, long.tsv; romanised.tsv: Russian, Ukrainian and Arabic typed in Latin
+letters without digits; latin_lookalikes.tsv: Latin-script messages with words such
+as "da", "ne", "ya", the control for romanised.tsv). The last two were written by a
+helper who never saw the detector.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ DEFAULT_FILES = [
     PUBLIC_DIR / "sentences-le15w.tsv",
     OWN_DIR / "short.tsv",
     OWN_DIR / "long.tsv",
+    OWN_DIR / "romanised.tsv",
+    OWN_DIR / "latin_lookalikes.tsv",
 ]
 
 Detector = Callable[[str], "str | None"]

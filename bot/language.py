@@ -9,7 +9,9 @@ over the languages of ``config/languages.yml``:
 1. an explicit request ("español", "in English please", "по-русски") wins outright;
 2. scripts: a Thai, Han, Arabic or Cyrillic word is strong evidence for the languages
    written that way, a Latin word only weak evidence against them (people mix in
-   "ok", brands and English), see ``data/languages/detection.yml``;
+   "ok", brands and English), see ``data/languages/detection.yml``; romanised
+   writing counts for its language (Arabizi by its digit letters, Russian and
+   Ukrainian by their common words spelt out, ``bot/romanisation.py``);
 3. letters: ñ, ã, ș, ơ, і, ы... are used by some languages of a script only, and a
    long Ukrainian text without a single і is unlikely (same file);
 4. lingua, restricted to the configured languages (high-accuracy mode: its
@@ -42,7 +44,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
+from bot import romanisation
 from bot.language_config import default_language, supported_languages
 from bot.nlu_examples import intent_examples
 from bot.settings import REPO_ROOT
@@ -347,28 +350,61 @@ def load_nlu_examples(nlu_dir: Path, languages: Iterable[str]) -> dict[str, list
 # ---------------------------------------------------------------------- detector
 
 
+def _romanised_form(token: str) -> str:
+    """A token as romanisations are matched: lower case, no punctuation, no apostrophes
+    (a soft sign is often typed as one: "pomosh'")."""
+    return token.lower().strip(_PUNCTUATION).replace("'", "")
+
+
 @dataclass(frozen=True)
 class Transliteration:
-    """A romanisation only one language uses (detection.yml ``transliteration``)."""
+    """How one language is written in Latin letters (detection.yml ``transliteration``).
 
-    word: re.Pattern[str]
+    A word is marked by a pattern (Arabizi's digit letters) or by being one of the
+    language's common words spelt out in Latin letters (``romanisation``; the spellings,
+    ``words``, are built by the detector from the word lists, see
+    :meth:`LanguageDetector.transliterations`).
+    """
+
+    word: re.Pattern[str] | None
     exclude: re.Pattern[str] | None
     likelihood_ratio: float
     max_words: int
+    romanisation: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    common_words: int = 0
+    min_share: float = 0.0
+    words: frozenset[str] = frozenset()  # spellings that point to this language ("pomogite")
+    neutral: frozenset[str] = frozenset()  # its spellings that are Latin-script words ("da", "ne")
 
     def marks(self, token: str) -> bool:
-        """True for a word written in this romanisation ("ta3bana", not "3am")."""
-        word = token.lower().strip(_PUNCTUATION)
-        return bool(self.word.match(word)) and not (self.exclude and self.exclude.match(word))
+        """True for a word written in this romanisation ("ta3bana", not "3am"; "pomogite")."""
+        word = _romanised_form(token)
+        if word in self.words:
+            return True
+        return bool(self.word and self.word.match(word)) and not (self.exclude and self.exclude.match(word))
+
+    def count(self, words: list[str]) -> int:
+        """How many of a message's words are marked; 0 when they are fewer than
+        ``min_share`` of the words that are not :attr:`neutral` (a single "kak" among
+        English words is not Russian; "ya" and "ne" say nothing either way)."""
+        marked = sum(self.marks(token) for token in words)
+        telling = sum(_romanised_form(token) not in self.neutral for token in words)
+        return marked if marked and marked >= self.min_share * telling else 0
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> Transliteration:
         """One entry of the section."""
         return cls(
-            word=re.compile(str(raw["word"])),
+            word=re.compile(str(raw["word"])) if raw.get("word") else None,
             exclude=re.compile(str(raw["exclude"])) if raw.get("exclude") else None,
             likelihood_ratio=float(raw["likelihood_ratio"]),
             max_words=int(raw["max_words"]),
+            romanisation={
+                str(letter): tuple("" if s is None else str(s) for s in spellings)
+                for letter, spellings in (raw.get("romanisation") or {}).items()
+            },
+            common_words=int(raw.get("common_words", 0)),
+            min_share=float(raw.get("min_share", 0.0)),
         )
 
 
@@ -455,6 +491,7 @@ class LanguageDetector:
         self._lingua: Any = None
         self._lingua_codes: dict[Any, str] = {}
         self._nb: CharNgramNaiveBayes | None = None
+        self._transliterations: Mapping[str, Transliteration] | None = None
         shared_script = Counter(self.scripts.values())
         self.word_frequencies = WordFrequencyModel(
             code for code in self.languages if shared_script[self.scripts[code]] > 1
@@ -504,6 +541,36 @@ class LanguageDetector:
         """Build lingua, train the naive Bayes and read the word lists now rather than at first use."""
         self._load()
         self.word_frequencies.preload()
+        self.transliterations()
+
+    def transliterations(self) -> Mapping[str, Transliteration]:
+        """detection.yml's romanisations, with the romanised common words of those that
+        spell them out (built from the word lists at first use)."""
+        if self._transliterations is None:
+            with self._lock:
+                if self._transliterations is None:
+                    self._transliterations = self._with_romanised_words(self.data.transliteration)
+        return self._transliterations
+
+    def _with_romanised_words(self, rules: Mapping[str, Transliteration]) -> dict[str, Transliteration]:
+        frequencies = self.word_frequencies
+        spelled = {
+            code: romanisation.spelled_out(
+                frequencies.most_common(code, rule.common_words), rule.romanisation
+            )
+            for code, rule in rules.items()
+            if rule.romanisation and rule.common_words
+        }
+        latin = [code for code, script in self.scripts.items() if script == "latin"]
+
+        def taken(spelling: str) -> bool:
+            return frequencies.highest_frequency(spelling, latin) >= romanisation.TAKEN_FREQUENCY
+
+        kept = romanisation.distinctive(spelled, taken)
+        return {
+            code: replace(rule, words=kept[code][0], neutral=kept[code][1]) if code in kept else rule
+            for code, rule in rules.items()
+        }
 
     def lingua_probabilities(self, text: str) -> dict[str, float]:
         """lingua's confidence per configured language it knows."""
@@ -588,9 +655,7 @@ class LanguageDetector:
                 script_words.setdefault(script, []).append(token)
         content = " ".join(words)
         transliterated = {
-            code: count
-            for code, rule in self.data.transliteration.items()
-            if (count := sum(rule.marks(token) for token in words))
+            code: count for code, rule in self.transliterations().items() if (count := rule.count(words))
         }
         return _TextFacts(
             content=content,
@@ -617,7 +682,7 @@ class LanguageDetector:
             for code in self.languages
         }
         for code, count in facts.transliterated.items():
-            rule = self.data.transliteration[code]
+            rule = self.transliterations()[code]
             if code in scores:
                 scores[code] += min(count, rule.max_words) * math.log(rule.likelihood_ratio)
         return scores

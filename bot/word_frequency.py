@@ -34,6 +34,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 
 from bot.text_folding import strip_latin_marks
 
@@ -157,6 +158,27 @@ class WordFrequencyModel:
             if name in available:
                 lists[code] = _build_list(_read_list(available[name]))
         return lists
+
+    def most_common(self, code: str, count: int) -> list[tuple[str, float]]:
+        """The ``count`` most common words of ``code``'s list with their frequencies
+        ([] without a list)."""
+        listed = self._loaded().get(code)
+        return list(islice(listed.written.items(), count)) if listed else []
+
+    def highest_frequency(self, word: str, languages: Iterable[str]) -> float:
+        """The highest frequency of ``word`` in the lists of ``languages``, read as written
+        or without accents (0 where none lists it)."""
+        lists = self._loaded()
+        plain = word if word.isascii() else _fold(word)  # ASCII has no accents to fold
+        best = 0.0
+        for listed in (lists[code] for code in languages if code in lists):
+            best = max(
+                best,
+                listed.written.get(word, 0.0),
+                listed.written.get(plain, 0.0),
+                listed.folded.get(plain, 0.0),
+            )
+        return best
 
     def probabilities(
         self,

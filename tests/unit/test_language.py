@@ -14,6 +14,7 @@ from bot.language import (
     LanguageDetector,
     LanguageGuess,
     LanguageRequests,
+    Transliteration,
     default_detector,
     detect,
     load_nlu_examples,
@@ -161,6 +162,66 @@ def test_arabizi_is_arabic(text: str) -> None:
 )
 def test_digits_of_times_and_products_are_not_arabizi(text: str, expected: str) -> None:
     assert lang(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mne ochen strashno", "ru"),
+        ("pomogite pozhaluysta", "ru"),
+        ("u menya zabrali pasport", "ru"),
+        ("privet kak dela", "ru"),
+        ("meni duzhe strashno", "uk"),
+        ("dopomozhit meni bud laska", "uk"),
+        ("vony zabraly moi dokumenty", "uk"),
+    ],
+)
+def test_romanised_russian_and_ukrainian(text: str, expected: str) -> None:
+    """Typed without a Cyrillic keyboard: the models read "mne ochen strashno" as French."""
+    assert lang(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ya voy", "es"),
+        ("da nu stiu ce sa fac", "ro"),
+        ("je ne sais pas quoi faire", "fr"),
+        ("ok na ako salamat", "tl"),
+        ("my boss says i owe him money", "en"),
+        ("i met sasha and dima at the market", "en"),
+    ],
+)
+def test_latin_languages_with_russian_looking_words_stay_themselves(text: str, expected: str) -> None:
+    """Short words every language has ("da", "ne", "na", "ya") and a few names are not
+    romanised Russian: they say nothing, or are too few among the message's words."""
+    assert lang(text) == expected
+
+
+def test_romanised_words_come_from_the_word_lists() -> None:
+    rules = default_detector().transliterations()
+    assert {"pomogite", "strashno", "spasibo"} <= rules["ru"].words
+    assert {"dopomozhit", "strashno", "dyakuyu"} <= rules["uk"].words
+    assert "mne" in rules["ru"].words and "mne" not in rules["uk"].words
+    assert {"da", "net", "moi"} <= rules["ru"].neutral  # words of Latin-script languages
+    assert rules["ar"].words == frozenset()  # Arabizi is matched by its digits instead
+
+
+def test_romanised_words_count_only_as_a_share_of_the_telling_words() -> None:
+    rule = Transliteration(
+        word=None,
+        exclude=None,
+        likelihood_ratio=20,
+        max_words=6,
+        min_share=0.5,
+        words=frozenset({"kak", "dela"}),
+        neutral=frozenset({"da", "ya"}),
+    )
+    assert rule.count(["kak", "dela?"]) == 2
+    assert rule.count(["ya", "da", "kak"]) == 1  # "ya" and "da" say nothing either way
+    assert rule.count(["kak", "are", "you"]) == 0  # one word in three is a coincidence
+    assert rule.count(["da"]) == 0
+    assert rule.count([]) == 0
 
 
 def test_transliteration_is_data(tmp_path: Path) -> None:
