@@ -118,6 +118,15 @@ def test_negation_in_other_languages(text: str, language: str) -> None:
     assert "documents_confiscated" not in assess(text, language).signals
 
 
+def test_a_word_ending_in_a_pronoun_does_not_block_a_cue() -> None:
+    """A cue skips "я забрал паспорт" (I took the passport) but not "у меня забрали
+    паспорт" (they took mine): the pronoun is a word, not the end of "меня" (nor "eu"
+    the end of "meu", my)."""
+    assert "documents_confiscated" in assess("у меня забрали паспорт", "ru", learned=False).signals
+    assert "documents_confiscated" not in assess("я забрал паспорт", "ru", learned=False).signals
+    assert "documents_confiscated" in assess("patronul meu tine actele mele", "ro", learned=False).signals
+
+
 def test_negations_are_data() -> None:
     lexicon = distress.parse_lexicon(
         "xx", {"negations": ["nope"], "signals": {"documents_confiscated": ["grab passport"]}}
@@ -325,6 +334,13 @@ def test_lexicon_entries_compile(path: Path) -> None:
             else:
                 assert isinstance(entry, str) and normalise(entry), f"{path.name}: {signal}: {entry!r}"
     distress.parse_lexicon(path.stem, raw)  # the loader accepts the whole file
+
+
+@pytest.mark.parametrize("path", LEXICON_FILES, ids=lambda p: p.stem)
+def test_lookbehind_words_are_whole_words(path: Path) -> None:
+    """``(?<!я )`` also skips "меня " (me): a word in a lookbehind needs ``\\b`` before it."""
+    bare = re.findall(r"\(\?<!(?!\\b)[^\W\d_][^()\\]*? \)", path.read_text(encoding="utf-8"))
+    assert not bare, f"{path.name}: write (?<!\\bword ) for {bare[:5]}"
 
 
 @pytest.mark.parametrize("path", LEXICON_FILES, ids=lambda p: p.stem)
