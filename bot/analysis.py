@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.distress import assess, normalise
+from bot.distress import assess, learned_opinion, readings
 from bot.language import detect
-from bot.risk_model import LEVELS, default_classifier
+from bot.risk_model import LEVELS
 
 
 class _Parser(Protocol):
@@ -41,27 +41,29 @@ class Analyzer:
         return cls(ModelParser(path))
 
     async def analyze(self, text: str, language: str | None = None) -> dict[str, Any]:
-        """Language, confidence, risk (level, score, signals) and top intents."""
+        """Language, confidence, risk (level, score, signals), the classifier's opinion,
+        top intents, and ``read_as`` when a romanised message was also read in its
+        language's own script."""
         if self.parser is None:
             guess = detect(text, previous=language)
             code = language or guess.language
-            risk = assess(text, code).to_dict()
             return {
                 "text": text,
                 "language": code,
                 "language_confidence": 1.0 if language else round(guess.confidence, 3),
-                "risk": risk,
-                "classifier": _classifier_opinion(text),
+                "risk": assess(text, code).to_dict(),
+                **_opinion(text, code),
                 "intents": [],
             }
         parsed = await self.parser.parse(text, language)
         detected = parsed.get("language") or {}
+        parsed_language: str | None = language or detected.get("code")
         return {
             "text": text,
-            "language": language or detected.get("code"),
+            "language": parsed_language,
             "language_confidence": 1.0 if language else round(float(detected.get("confidence", 0.0)), 3),
-            "risk": parsed.get("risk") or assess(text, language or detected.get("code")).to_dict(),
-            "classifier": _classifier_opinion(text),
+            "risk": parsed.get("risk") or assess(text, parsed_language).to_dict(),
+            **_opinion(text, parsed_language),
             "intents": [
                 {"name": item["name"], "confidence": round(float(item["confidence"]), 3)}
                 for item in (parsed.get("intent_ranking") or [])[:3]
@@ -69,7 +71,14 @@ class Analyzer:
         }
 
 
-def _classifier_opinion(text: str) -> dict[str, float]:
-    """The learned classifier's probability per level: why a ``classifier_*`` signal fired (or not)."""
-    probabilities = default_classifier(normalise).probabilities(text)
-    return {level: round(probabilities[level], 3) for level in LEVELS if level in probabilities}
+def _opinion(text: str, language: str | None) -> dict[str, Any]:
+    """The learned classifier's probability per level, for the reading the assessment
+    used: why a ``classifier_*`` signal fired (or not)."""
+    ways = readings(text, language)
+    probabilities = learned_opinion(ways)
+    opinion: dict[str, Any] = {
+        "classifier": {level: round(probabilities[level], 3) for level in LEVELS if level in probabilities}
+    }
+    if len(ways) > 1:
+        opinion["read_as"] = ways[1]
+    return opinion

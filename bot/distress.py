@@ -663,15 +663,13 @@ def assess(
     catalogue = load_catalogue()
     clipped = _clip(text or "")
     text = normalise(clipped)
-    found = lexicon_signals(text, language, catalogue)
+    ways = readings(clipped, language)
+    found: dict[str, RiskLevel] = {}
+    for reading in ways:
+        found.update(lexicon_signals(normalise(reading), language, catalogue))
     probabilities: dict[str, float] = {}
     if learned and text and (catalogue.classifier or catalogue.benign):
-        try:
-            # The message as written: the classifier normalises it for its n-grams, and
-            # its sentence embeddings were trained on text as people wrote it.
-            probabilities = default_classifier(normalise).probabilities(clipped)
-        except Exception:  # noqa: BLE001 - the lexicon's and the intents' say must survive it
-            logger.warning("risk classifier failed; lexicon and intents only", exc_info=True)
+        probabilities = learned_opinion(ways)
     found = weigh(found, text, probabilities, intents, catalogue)
 
     level = RiskLevel.max(*found.values())
@@ -682,6 +680,48 @@ def assess(
         level, score = floor, max(score, _score(floor, [1.0]))
     signals = tuple(sorted(found, key=lambda name: (-found[name].rank, name)))
     return RiskAssessment(level=level, score=score, signals=signals)
+
+
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def readings(text: str, language: str | None) -> list[str]:
+    """The message as written and, when it is typed in Latin letters in a language with
+    a romanised reading ("pomogite on menya bet"), the same written back in that
+    language's own script ("помогите он меня бьет"), which is what the lexicon and most
+    training messages use (``bot.language.in_native_script``).
+
+    Never raises: a failure costs the second reading, not the assessment.
+    """
+    if not language or not _LATIN_LETTER.search(text):
+        return [text]
+    try:
+        from bot.language import in_native_script
+
+        native = in_native_script(text, _base_language(language))
+    except Exception:  # noqa: BLE001 - the message as written is still assessed
+        logger.warning("romanised reading failed; assessing the message as written", exc_info=True)
+        native = None
+    return [text, native] if native else [text]
+
+
+def learned_opinion(ways: Sequence[str]) -> dict[str, float]:
+    """The classifier's probabilities for the reading of the message it finds riskiest
+    (danger first); {} when it has none or fails.
+
+    Each reading goes in as written: the classifier normalises it for its n-grams, and
+    its sentence embeddings were trained on text as people wrote it.
+    """
+    try:
+        classifier = default_classifier(normalise)
+        return max(
+            (classifier.probabilities(reading) for reading in ways),
+            key=lambda opinion: at_least(opinion, RiskLevel.HIGH.value) if opinion else -1.0,
+            default={},
+        )
+    except Exception:  # noqa: BLE001 - the lexicon's and the intents' say must survive it
+        logger.warning("risk classifier failed; lexicon and intents only", exc_info=True)
+        return {}
 
 
 def lexicon_signals(text: str, language: str | None, catalogue: Catalogue) -> dict[str, RiskLevel]:

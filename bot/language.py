@@ -53,9 +53,10 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
-from bot import romanisation
 from bot.language_config import default_language, supported_languages
 from bot.nlu_examples import intent_examples
+from bot.romanisation import TAKEN_FREQUENCY, Reading, spelled_out
+from bot.romanisation import readings as romanised_readings
 from bot.settings import REPO_ROOT
 from bot.text_folding import fold
 from bot.word_frequency import WordFrequencyModel
@@ -361,9 +362,9 @@ class Transliteration:
     """How one language is written in Latin letters (detection.yml ``transliteration``).
 
     A word is marked by a pattern (Arabizi's digit letters) or by being one of the
-    language's common words spelt out in Latin letters (``romanisation``; the spellings,
-    ``words``, are built by the detector from the word lists, see
-    :meth:`LanguageDetector.transliterations`).
+    language's common words spelt out in Latin letters (``romanisation``; the
+    :class:`~bot.romanisation.Reading` of the spellings is built by the detector from
+    the word lists, see :meth:`LanguageDetector.transliterations`).
     """
 
     word: re.Pattern[str] | None
@@ -373,22 +374,22 @@ class Transliteration:
     romanisation: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     common_words: int = 0
     min_share: float = 0.0
-    words: frozenset[str] = frozenset()  # spellings that point to this language ("pomogite")
-    neutral: frozenset[str] = frozenset()  # its spellings that are Latin-script words ("da", "ne")
+    reading: Reading | None = None
 
     def marks(self, token: str) -> bool:
         """True for a word written in this romanisation ("ta3bana", not "3am"; "pomogite")."""
         word = _romanised_form(token)
-        if word in self.words:
+        if self.reading is not None and self.reading.points_here(word):
             return True
         return bool(self.word and self.word.match(word)) and not (self.exclude and self.exclude.match(word))
 
     def count(self, words: list[str]) -> int:
         """How many of a message's words are marked; 0 when they are fewer than
-        ``min_share`` of the words that are not :attr:`neutral` (a single "kak" among
-        English words is not Russian; "ya" and "ne" say nothing either way)."""
+        ``min_share`` of the words that say something (a single "kak" among English
+        words is not Russian; "ya" and "ne" say nothing either way)."""
         marked = sum(self.marks(token) for token in words)
-        telling = sum(_romanised_form(token) not in self.neutral for token in words)
+        neutral = self.reading.neutral if self.reading is not None else frozenset()
+        telling = sum(_romanised_form(token) not in neutral for token in words)
         return marked if marked and marked >= self.min_share * telling else 0
 
     @classmethod
@@ -555,20 +556,18 @@ class LanguageDetector:
     def _with_romanised_words(self, rules: Mapping[str, Transliteration]) -> dict[str, Transliteration]:
         frequencies = self.word_frequencies
         spelled = {
-            code: romanisation.spelled_out(
-                frequencies.most_common(code, rule.common_words), rule.romanisation
-            )
+            code: spelled_out(frequencies.most_common(code, rule.common_words), rule.romanisation)
             for code, rule in rules.items()
             if rule.romanisation and rule.common_words
         }
         latin = [code for code, script in self.scripts.items() if script == "latin"]
 
         def taken(spelling: str) -> bool:
-            return frequencies.highest_frequency(spelling, latin) >= romanisation.TAKEN_FREQUENCY
+            return frequencies.highest_frequency(spelling, latin) >= TAKEN_FREQUENCY
 
-        kept = romanisation.distinctive(spelled, taken)
+        readings = romanised_readings(spelled, taken)
         return {
-            code: replace(rule, words=kept[code][0], neutral=kept[code][1]) if code in kept else rule
+            code: replace(rule, reading=readings[code]) if code in readings else rule
             for code, rule in rules.items()
         }
 
@@ -828,3 +827,19 @@ def detect(text: str, previous: str | None = None) -> LanguageGuess:
 def requested_language(text: str) -> str | None:
     """The language ``text`` explicitly asks for ("español", "in English please"), if any."""
     return default_detector().requests.find(text[:MAX_CHARS])
+
+
+def in_native_script(text: str, language: str | None) -> str | None:
+    """``text`` with the words romanised in ``language`` written back in its own script
+    ("pomogite on menya bet" -> "помогите он меня бьет"); None when the language has no
+    romanised reading (detection.yml) or no word of the text is one.
+
+    The risk lexicons and most training messages are written in the language's own
+    script; this lets them read a message typed on a phone without that keyboard.
+    """
+    detector = default_detector()
+    declared = detector.data.transliteration.get(language or "")
+    if declared is None or not declared.romanisation:  # no need to build the readings
+        return None
+    reading = detector.transliterations()[str(language)].reading
+    return reading.in_native_script(text) if reading is not None else None

@@ -16,8 +16,11 @@ language only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import islice, product
+from typing import NamedTuple
 
 #: Spellings kept per word, most likely first: with several ambiguous letters
 #: ("щ", "я", "ю", "й") the combinations multiply, and the rarer ones add only memory.
@@ -32,6 +35,15 @@ TAKEN_FREQUENCY = 1e-6
 RIVAL_RATIO = 3.0
 
 RomanisationTable = Mapping[str, Sequence[str]]
+
+_LATIN_WORD = re.compile(r"[A-Za-z']+")
+
+
+class Spelt(NamedTuple):
+    """The word a romanised spelling stands for, and how common that word is."""
+
+    word: str
+    frequency: float
 
 
 def spellings(word: str, table: RomanisationTable, limit: int = MAX_SPELLINGS_PER_WORD) -> list[str]:
@@ -49,35 +61,69 @@ def spellings(word: str, table: RomanisationTable, limit: int = MAX_SPELLINGS_PE
     return ["".join(parts) for parts in islice(product(*options), limit)]
 
 
-def spelled_out(common_words: Iterable[tuple[str, float]], table: RomanisationTable) -> dict[str, float]:
-    """Romanised spelling -> frequency of the most common word spelt that way.
+def spelled_out(common_words: Iterable[tuple[str, float]], table: RomanisationTable) -> dict[str, Spelt]:
+    """Romanised spelling -> the most common word spelt that way, with its frequency.
 
     Args:
         common_words: The language's most common words in its own script, with their
             frequencies.
         table: Letter -> its Latin spellings (detection.yml ``romanisation``).
     """
-    spelled: dict[str, float] = {}
+    spelled: dict[str, Spelt] = {}
     for word, frequency in common_words:
         for spelling in spellings(word, table):
-            if spelled.get(spelling, 0.0) < frequency:
-                spelled[spelling] = frequency
+            known = spelled.get(spelling)
+            if known is None or known.frequency < frequency:
+                spelled[spelling] = Spelt(word, frequency)
     return spelled
 
 
-def distinctive(
-    spelled: Mapping[str, Mapping[str, float]],
+@dataclass(frozen=True)
+class Reading:
+    """What one language's romanised spellings say (see :func:`readings`)."""
+
+    native: Mapping[str, str]  # spelling -> the word it most likely spells ("pomogite" -> "помогите")
+    neutral: frozenset[str]  # spellings that say nothing about the language ("ya", "net")
+    foreign: frozenset[str]  # spellings another romanised language uses far more ("mne" for Ukrainian)
+
+    def points_here(self, spelling: str) -> bool:
+        """Whether ``spelling`` is evidence for this language."""
+        return spelling in self.native and spelling not in self.neutral and spelling not in self.foreign
+
+    def in_native_script(self, text: str) -> str | None:
+        """``text`` with each romanised word written back in the language's own script
+        ("pomogite on menya bet" -> "помогите он меня бьет"), None when no word is.
+
+        Word by word, each spelling read as the most common word spelt that way: good
+        enough for the risk lexicon's stems, not a transliterator.
+        """
+        replaced = False
+
+        def native(match: re.Match[str]) -> str:
+            nonlocal replaced
+            word = self.native.get(match.group().lower().replace("'", ""))
+            if word is None:
+                return match.group()
+            replaced = True
+            return word
+
+        text = _LATIN_WORD.sub(native, text)
+        return text if replaced else None
+
+
+def readings(
+    spelled: Mapping[str, Mapping[str, Spelt]],
     taken: Callable[[str], bool],
     rival_ratio: float = RIVAL_RATIO,
-) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """Per language, (the spellings that point to it, the spellings that say nothing).
+) -> dict[str, Reading]:
+    """Per language, how to read its romanised spellings.
 
     A spelling says nothing when it is shorter than :data:`MIN_LENGTH` ("ya") or
     ``taken`` claims it (a word of a Latin-script language: "net", "moi"). It points
     to a language unless another romanised language uses it more than ``rival_ratio``
     times as often: "strashno" points to Russian and Ukrainian alike, "mne" and "ochen"
-    to Russian only, "meni" and "duzhe" to Ukrainian only. The rest are evidence
-    against the language (they count among its words but not as its own).
+    to Russian only, "meni" and "duzhe" to Ukrainian only. The foreign ones are
+    evidence against the language (they count among its words but not as its own).
 
     Args:
         spelled: Language -> :func:`spelled_out` of its common words.
@@ -85,15 +131,20 @@ def distinctive(
         rival_ratio: How many times more common in another romanised language a
             spelling may be and still count for this one.
     """
-    result: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    result: dict[str, Reading] = {}
     for code, own in spelled.items():
         rivals = [other for name, other in spelled.items() if name != code]
         neutral = frozenset(spelling for spelling in own if len(spelling) < MIN_LENGTH or taken(spelling))
-        pointing = frozenset(
+        foreign = frozenset(
             spelling
-            for spelling, frequency in own.items()
+            for spelling, spelt in own.items()
             if spelling not in neutral
-            and all(frequency * rival_ratio >= rival.get(spelling, 0.0) for rival in rivals)
+            and any(spelt.frequency * rival_ratio < _frequency(rival, spelling) for rival in rivals)
         )
-        result[code] = (pointing, neutral)
+        result[code] = Reading({spelling: spelt.word for spelling, spelt in own.items()}, neutral, foreign)
     return result
+
+
+def _frequency(spelled: Mapping[str, Spelt], spelling: str) -> float:
+    known = spelled.get(spelling)
+    return known.frequency if known is not None else 0.0

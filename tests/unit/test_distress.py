@@ -118,6 +118,25 @@ def test_negation_in_other_languages(text: str, language: str) -> None:
     assert "documents_confiscated" not in assess(text, language).signals
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "signal"),
+    [
+        ("pomogite on menya bet", "ru", "violence_now"),
+        ("ya hochu umeret", "ru", "suicidal_intent"),
+        ("u menya zabrali pasport", "ru", "documents_confiscated"),
+        ("dopomozhit vin mene bye", "uk", "violence_now"),
+    ],
+)
+def test_romanised_messages_are_read_by_the_native_lexicon(text: str, language: str, signal: str) -> None:
+    """Typed without a Cyrillic keyboard: the cues are Cyrillic, so the message is read
+    back in Cyrillic too. Lexicon only, so this fails without that reading."""
+    assert signal in assess(text, language, learned=False).signals
+
+
+def test_romanised_negation_still_counts() -> None:
+    assert "documents_confiscated" not in assess("on ne zabral moi pasport", "ru", learned=False).signals
+
+
 def test_a_word_ending_in_a_pronoun_does_not_block_a_cue() -> None:
     """A cue skips "я забрал паспорт" (I took the passport) but not "у меня забрали
     паспорт" (they took mine): the pronoun is a word, not the end of "меня" (nor "eu"

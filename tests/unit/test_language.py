@@ -17,10 +17,12 @@ from bot.language import (
     Transliteration,
     default_detector,
     detect,
+    in_native_script,
     load_nlu_examples,
     requested_language,
 )
 from bot.language_config import default_language, supported_languages
+from bot.romanisation import Reading
 
 LANGUAGES = list(supported_languages())
 
@@ -200,11 +202,20 @@ def test_latin_languages_with_russian_looking_words_stay_themselves(text: str, e
 
 def test_romanised_words_come_from_the_word_lists() -> None:
     rules = default_detector().transliterations()
-    assert {"pomogite", "strashno", "spasibo"} <= rules["ru"].words
-    assert {"dopomozhit", "strashno", "dyakuyu"} <= rules["uk"].words
-    assert "mne" in rules["ru"].words and "mne" not in rules["uk"].words
-    assert {"da", "net", "moi"} <= rules["ru"].neutral  # words of Latin-script languages
-    assert rules["ar"].words == frozenset()  # Arabizi is matched by its digits instead
+    ru, uk = rules["ru"].reading, rules["uk"].reading
+    assert ru is not None and uk is not None
+    assert all(map(ru.points_here, ["pomogite", "strashno", "spasibo"]))
+    assert all(map(uk.points_here, ["dopomozhit", "strashno", "dyakuyu"]))
+    assert ru.points_here("mne") and not uk.points_here("mne")
+    assert {"da", "net", "moi"} <= ru.neutral  # words of Latin-script languages
+    assert rules["ar"].reading is None  # Arabizi is matched by its digits instead
+
+
+def test_romanised_russian_is_written_back_in_cyrillic() -> None:
+    assert in_native_script("pomogite on menya bet", "ru") == "помогите он меня бьет"
+    assert in_native_script("dopomozhit vin mene bye", "uk") == "допоможіть він мене б'є"
+    assert in_native_script("help he is hitting me", "en") is None
+    assert in_native_script("помогите", "ru") is None
 
 
 def test_romanised_words_count_only_as_a_share_of_the_telling_words() -> None:
@@ -214,8 +225,11 @@ def test_romanised_words_count_only_as_a_share_of_the_telling_words() -> None:
         likelihood_ratio=20,
         max_words=6,
         min_share=0.5,
-        words=frozenset({"kak", "dela"}),
-        neutral=frozenset({"da", "ya"}),
+        reading=Reading(
+            native={"kak": "как", "dela": "дела", "da": "да", "ya": "я"},
+            neutral=frozenset({"da", "ya"}),
+            foreign=frozenset(),
+        ),
     )
     assert rule.count(["kak", "dela?"]) == 2
     assert rule.count(["ya", "da", "kak"]) == 1  # "ya" and "da" say nothing either way
