@@ -26,6 +26,8 @@ Usage:
     .venv/bin/python bench/risk.py --conversation   # everyday replies: false alarms only
     .venv/bin/python bench/risk.py --data DIR       # any folder of <code>.tsv (a new training
                                                     # batch, rated blind before it joins)
+    .venv/bin/python bench/risk.py --data bench/data/risk_holdout_romanised  # Russian and
+                                                    # Ukrainian typed in Latin letters
     .venv/bin/python bench/risk.py --holdout --with-model   # ... as the running bot rates them
     .venv/bin/python bench/risk.py --holdout --lexicon-only # ... by the lexicon alone
 """
