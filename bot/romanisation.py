@@ -9,9 +9,12 @@ gives it away is that its words are the language's own common words, spelt out.
 This module spells them out: each of the language's most common words (from its
 word-frequency list) is turned into the few Latin spellings people use, by a table of
 letter -> spellings in ``data/languages/detection.yml``. Spellings that are ordinary
-words of a Latin-script language ("da", "ne", "moi", "on", "ya") are left out, and so
-are spellings two romanised languages share, so that what remains is evidence for one
-language only.
+words of a Latin-script language ("da", "ne", "moi", "on", "ya") say nothing, and a
+spelling another romanised language uses far more counts against this one, so what
+remains is evidence for the language (:meth:`Reading.points_here`, used by
+``bot/language.py``). The same spellings read a message back in the language's own
+script (:meth:`Reading.in_native_script`), so that risk assessment's Cyrillic
+lexicons can read it too.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ MAX_SPELLINGS_PER_WORD = 16
 #: Romanised words shorter than this say nothing: two letters are someone else's word.
 MIN_LENGTH = 3
 #: A spelling this common (one in a million words) in a Latin-script language is that
-#: language's word first: "moi", "net", "tak" in Tagalog...
+#: language's word first: "moi" (French), "net" (English).
 TAKEN_FREQUENCY = 1e-6
 #: A spelling counts for a romanised language unless another uses it this many times
 #: more ("mne" Russian, "meni" Ukrainian, "strashno" both).

@@ -30,6 +30,16 @@ def test_text_argument_without_model() -> None:
     assert "documents_confiscated" in risk["signals"]
 
 
+def test_a_romanised_message_shows_how_it_was_read() -> None:
+    [result] = _analyze("--no-model", "pomogite on menya bet")
+    assert result["language"] == "ru"
+    assert result["read_as"] == "помогите он меня бьет"
+    risk = result["risk"]
+    assert isinstance(risk, dict) and risk["level"] == "imminent"
+    [plain] = _analyze("--no-model", "he is hitting me")
+    assert "read_as" not in plain
+
+
 def test_json_lines_on_stdin_with_the_model(trained_model) -> None:  # type: ignore[no-untyped-def]
     lines = "\n".join(
         json.dumps(item, ensure_ascii=False)
