@@ -83,3 +83,15 @@ async def test_erase_keyword_in_thai_mid_form(agent, redis_client) -> None:  # t
     await agent.handle_text("ใช่ค่ะ", sender_id=sender)
     reply = bot_texts(await agent.handle_text("ลบ", sender_id=sender))
     assert reply == [text("utter_erased", "th")]
+
+
+async def test_romanised_russian_danger_gets_the_danger_path_in_russian(agent, redis_client) -> None:  # type: ignore[no-untyped-def]
+    """Typed without a Cyrillic keyboard: detected as Russian, read back in Cyrillic
+    for the risk lexicon, answered in Russian with the local emergency number first."""
+    sender = _sender()
+    first = bot_texts(await agent.handle_text("zdravstvuyte mne nuzhna pomosh", sender_id=sender))
+    assert first[0] == text("utter_intro", "ru")
+    await agent.handle_text("da", sender_id=sender)
+    await agent.handle_text("ya v dubai", sender_id=sender)
+    reply = bot_texts(await agent.handle_text("pomogite on menya bet", sender_id=sender))
+    assert reply[0] == text("utter_danger_emergency", "ru", emergency="999")
