@@ -361,16 +361,20 @@ def _romanised_form(token: str) -> str:
 class Transliteration:
     """How one language is written in Latin letters (detection.yml ``transliteration``).
 
-    A word is marked by a pattern (Arabizi's digit letters) or by being one of the
-    language's common words spelt out in Latin letters (``romanisation``; the
-    :class:`~bot.romanisation.Reading` of the spellings is built by the detector from
-    the word lists, see :meth:`LanguageDetector.transliterations`).
+    A word is marked by a pattern (Arabizi's digit letters), by a list of the
+    romanisation's own words (``words``; ``neutral_words`` are its words that Latin-script
+    languages also use), or by being one of the language's common words spelt out in
+    Latin letters (``romanisation``; the :class:`~bot.romanisation.Reading` of the
+    spellings is built by the detector from the word lists, see
+    :meth:`LanguageDetector.transliterations`).
     """
 
     word: re.Pattern[str] | None
     exclude: re.Pattern[str] | None
     likelihood_ratio: float
     max_words: int
+    words: frozenset[str] = frozenset()
+    neutral_words: frozenset[str] = frozenset()
     romanisation: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     common_words: int = 0
     min_share: float = 0.0
@@ -378,19 +382,27 @@ class Transliteration:
 
     def marks(self, token: str) -> bool:
         """True for a word written in this romanisation ("ta3bana", not "3am"; "pomogite")."""
-        word = _romanised_form(token)
-        if self.reading is not None and self.reading.points_here(word):
-            return True
+        return self._by_pattern(_romanised_form(token)) or self._by_word(_romanised_form(token))
+
+    def _by_pattern(self, word: str) -> bool:
         return bool(self.word and self.word.match(word)) and not (self.exclude and self.exclude.match(word))
 
+    def _by_word(self, word: str) -> bool:
+        return word in self.words or (self.reading is not None and self.reading.points_here(word))
+
+    def _neutral(self, word: str) -> bool:
+        return word in self.neutral_words or (self.reading is not None and word in self.reading.neutral)
+
     def count(self, words: list[str]) -> int:
-        """How many of a message's words are marked; 0 when they are fewer than
-        ``min_share`` of the words that say something (a single "kak" among English
-        words is not Russian; "ya" and "ne" say nothing either way)."""
-        marked = sum(self.marks(token) for token in words)
-        neutral = self.reading.neutral if self.reading is not None else frozenset()
-        telling = sum(_romanised_form(token) not in neutral for token in words)
-        return marked if marked and marked >= self.min_share * telling else 0
+        """How many of a message's words are marked. A pattern is telling by itself; the
+        romanisation's words count only when they are at least ``min_share`` of the
+        words that say something (a single "kak" among English words is not Russian;
+        "ya" and "ne" say nothing either way)."""
+        forms = [_romanised_form(token) for token in words]
+        by_pattern = sum(map(self._by_pattern, forms))
+        by_word = sum(self._by_word(form) and not self._by_pattern(form) for form in forms)
+        telling = sum(not self._neutral(form) for form in forms)
+        return by_pattern + (by_word if by_word >= self.min_share * telling else 0)
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> Transliteration:
@@ -400,6 +412,8 @@ class Transliteration:
             exclude=re.compile(str(raw["exclude"])) if raw.get("exclude") else None,
             likelihood_ratio=float(raw["likelihood_ratio"]),
             max_words=int(raw["max_words"]),
+            words=frozenset(str(word).lower() for word in raw.get("words") or ()),
+            neutral_words=frozenset(str(word).lower() for word in raw.get("neutral_words") or ()),
             romanisation={
                 str(letter): tuple("" if s is None else str(s) for s in spellings)
                 for letter, spellings in (raw.get("romanisation") or {}).items()

@@ -22,7 +22,7 @@ from bot.language import (
     requested_language,
 )
 from bot.language_config import default_language, supported_languages
-from bot.romanisation import Reading
+from bot.romanisation import TAKEN_FREQUENCY, Reading
 
 LANGUAGES = list(supported_languages())
 
@@ -198,6 +198,35 @@ def test_latin_languages_with_russian_looking_words_stay_themselves(text: str, e
     """Short words every language has ("da", "ne", "na", "ya") and a few names are not
     romanised Russian: they say nothing, or are too few among the message's words."""
     assert lang(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["wallah ana khayfa awi", "el kafeel akhad el gawaz", "shlonak habibi", "inshallah kheir", "tamam"],
+)
+def test_arabizi_without_digits_is_arabic(text: str) -> None:
+    assert lang(text) == "ar"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("hola ana como estas", "es"), ("ana maria is here", "en"), ("ya voy mama", "es")],
+)
+def test_arabizi_words_other_languages_share_say_nothing(text: str, expected: str) -> None:
+    assert lang(text) == expected
+
+
+def test_listed_arabizi_words_are_no_latin_language_s_words() -> None:
+    """A listed word must point to Arabic alone; words Latin-script languages use go
+    under ``neutral_words``."""
+    detector = default_detector()
+    latin = [code for code, script in detector.scripts.items() if script == "latin"]
+    rule = detector.data.transliteration["ar"]
+    frequencies = detector.word_frequencies
+    taken = [
+        word for word in sorted(rule.words) if frequencies.highest_frequency(word, latin) >= TAKEN_FREQUENCY
+    ]
+    assert not taken, f"move to neutral_words: {taken}"
 
 
 def test_romanised_words_come_from_the_word_lists() -> None:
