@@ -10,8 +10,9 @@ over the languages of ``config/languages.yml``:
 2. scripts: a Thai, Han, Arabic or Cyrillic word is strong evidence for the languages
    written that way, a Latin word only weak evidence against them (people mix in
    "ok", brands and English), see ``data/languages/detection.yml``; romanised
-   writing counts for its language (Arabizi by its digit letters, Russian and
-   Ukrainian by their common words spelt out, ``bot/romanisation.py``);
+   writing counts for its language (Arabizi by its digit letters and a list of its
+   words, Russian and Ukrainian by their common words spelt out,
+   ``bot/romanisation.py``);
 3. letters: ñ, ã, ș, ơ, і, ы... are used by some languages of a script only, and a
    long Ukrainian text without a single і is unlikely (same file);
 4. lingua, restricted to the configured languages (high-accuracy mode: its
