@@ -383,7 +383,8 @@ class Transliteration:
 
     def marks(self, token: str) -> bool:
         """True for a word written in this romanisation ("ta3bana", not "3am"; "pomogite")."""
-        return self._by_pattern(_romanised_form(token)) or self._by_word(_romanised_form(token))
+        word = _romanised_form(token)
+        return self._by_pattern(word) or self._by_word(word)
 
     def _by_pattern(self, word: str) -> bool:
         return bool(self.word and self.word.match(word)) and not (self.exclude and self.exclude.match(word))
@@ -400,8 +401,9 @@ class Transliteration:
         words that say something (a single "kak" among English words is not Russian;
         "ya" and "ne" say nothing either way)."""
         forms = [_romanised_form(token) for token in words]
-        by_pattern = sum(map(self._by_pattern, forms))
-        by_word = sum(self._by_word(form) and not self._by_pattern(form) for form in forms)
+        patterned = [self._by_pattern(form) for form in forms]
+        by_pattern = sum(patterned)
+        by_word = sum(self._by_word(form) for form, match in zip(forms, patterned, strict=True) if not match)
         telling = sum(not self._neutral(form) for form in forms)
         return by_pattern + (by_word if by_word >= self.min_share * telling else 0)
 

@@ -73,11 +73,15 @@ class _LanguageList:
 
     def frequencies(self, word: str) -> tuple[float, float, float]:
         """Frequency of ``word`` (lower case, NFC) as written, accent-less, ASCII-only; 0 if unlisted."""
-        plain = _fold(word)
         written = self.written.get(word, 0.0)
-        folded = max(self.written.get(plain, 0.0), self.folded.get(plain, 0.0))
+        folded = self.accentless(word)
         dropped = max(written, self.dropped.get(word, 0.0)) if word.isascii() else 0.0
         return written, folded, dropped
+
+    def accentless(self, word: str) -> float:
+        """Frequency of ``word`` read without accents (lower case, NFC); 0 if unlisted."""
+        plain = word if word.isascii() else _fold(word)  # ASCII has no accents to fold
+        return max(self.written.get(plain, 0.0), self.folded.get(plain, 0.0))
 
 
 def _read_list(path: str) -> dict[str, float]:
@@ -169,16 +173,8 @@ class WordFrequencyModel:
         """The highest frequency of ``word`` in the lists of ``languages``, read as written
         or without accents (0 where none lists it)."""
         lists = self._loaded()
-        plain = word if word.isascii() else _fold(word)  # ASCII has no accents to fold
-        best = 0.0
-        for listed in (lists[code] for code in languages if code in lists):
-            best = max(
-                best,
-                listed.written.get(word, 0.0),
-                listed.written.get(plain, 0.0),
-                listed.folded.get(plain, 0.0),
-            )
-        return best
+        found = [lists[code] for code in languages if code in lists]
+        return max((max(ls.written.get(word, 0.0), ls.accentless(word)) for ls in found), default=0.0)
 
     def probabilities(
         self,
