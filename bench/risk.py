@@ -71,6 +71,8 @@ HOLDOUT_4_DIR = ROOT / "bench" / "data" / "risk_holdout_4"
 HOLDOUT_5_DIR = ROOT / "bench" / "data" / "risk_holdout_5"
 #: A sixth, written as the third was, at the start of the session after the fifth was spent.
 HOLDOUT_6_DIR = ROOT / "bench" / "data" / "risk_holdout_6"
+#: A seventh, written as the third was, at the start of the session that fine-tuned e5.
+HOLDOUT_7_DIR = ROOT / "bench" / "data" / "risk_holdout_7"
 HOLDOUT_DIRS = {
     1: HOLDOUT_DIR,
     2: HOLDOUT_2_DIR,
@@ -78,6 +80,7 @@ HOLDOUT_DIRS = {
     4: HOLDOUT_4_DIR,
     5: HOLDOUT_5_DIR,
     6: HOLDOUT_6_DIR,
+    7: HOLDOUT_7_DIR,
 }
 CONVERSATION_DIR = ROOT / "tests" / "nlu" / "heldout"
 
