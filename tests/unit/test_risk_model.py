@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,8 @@ def test_emoji_only_text_has_no_opinion() -> None:
 def test_thresholds_are_configured_most_urgent_first() -> None:
     rules = load_catalogue().classifier
     assert [rule.level for rule in rules] == [RiskLevel.IMMINENT, RiskLevel.HIGH]
-    assert all(0.5 <= rule.min_probability < 1.0 for rule in rules)
+    # Below 0.4 a level the classifier thinks less likely than the others would raise.
+    assert all(0.4 <= rule.min_probability < 1.0 for rule in rules)
 
 
 @pytest.mark.parametrize(
@@ -266,23 +268,25 @@ def test_everyday_replies_are_not_danger(text: str, language: str) -> None:
     assert assess(text, language).level < RiskLevel.HIGH
 
 
-class _BrokenEncoder:
-    """An embedding engine that fails, as a damaged install or an unusual CPU would."""
+class _BrokenMeaning:
+    """A meaning model that fails, as a damaged tuning file would."""
 
-    def embed(self, texts: object) -> object:
-        raise RuntimeError("engine unavailable")
+    levels: tuple[str, ...] = LEVELS
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        raise RuntimeError("model damaged")
 
 
-def test_without_embeddings_the_ngrams_rate_alone() -> None:
-    classifier = RiskClassifier(normalise, encoder=_BrokenEncoder()).fit(_FEW_EXAMPLES)
+def test_without_the_meaning_model_the_ngrams_rate_alone() -> None:
+    classifier = RiskClassifier(normalise, meaning=None).fit(_FEW_EXAMPLES)
     assert classifier.trained and classifier.meaning is None
     probabilities = classifier.probabilities("he has a knife, hes coming")
     assert max(probabilities, key=probabilities.__getitem__) == "imminent"
 
 
-def test_an_encoder_failing_later_leaves_the_ngrams_opinion() -> None:
+def test_a_meaning_model_failing_leaves_the_ngrams_opinion(caplog: pytest.LogCaptureFixture) -> None:
     classifier = RiskClassifier(normalise).fit(_FEW_EXAMPLES)
-    assert classifier.meaning is not None  # the real encoder trained the network
+    assert classifier.meaning is not None  # the committed tuning loads
     text = "they keep my passport and i cant leave"
     ngrams_only = dict(
         zip(
@@ -290,9 +294,10 @@ def test_an_encoder_failing_later_leaves_the_ngrams_opinion() -> None:
         )
     )
     both = classifier.probabilities(text)
-    classifier._encoder = _BrokenEncoder()
+    classifier._meaning = _BrokenMeaning()
     assert classifier.probabilities(text) == pytest.approx(ngrams_only)
     assert both != pytest.approx(ngrams_only)
+    assert "words only" in caplog.text
 
 
 def test_the_meaning_model_moves_the_ngrams_opinion_part_of_the_way() -> None:
@@ -308,7 +313,7 @@ def test_the_meaning_model_moves_the_ngrams_opinion_part_of_the_way() -> None:
 
 
 def test_the_classifier_reads_the_message_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Its sentence embeddings were trained on text as people wrote it, accents and emoji
+    """Its meaning model was trained on text as people wrote it, accents and emoji
     included; it normalises for its n-grams itself."""
     import bot.distress as distress
 
