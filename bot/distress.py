@@ -350,6 +350,18 @@ class BenignRule:
 
 
 @dataclass(frozen=True)
+class NegatedRule:
+    """The lexicon's negation over the classifier: when, in a message of at most
+    ``max_words`` words, a cue of ``min_level`` or above was found only negated ("he did
+    not take my passport") and no cue of that level stands, the classifier may not raise
+    the message; ``signal`` says so."""
+
+    min_level: RiskLevel
+    max_words: int
+    signal: str
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """signals.yml, loaded."""
 
@@ -357,6 +369,7 @@ class Catalogue:
     intents: Mapping[str, IntentRule]
     classifier: tuple[ClassifierRule, ...] = ()  # most urgent level first
     benign: BenignRule | None = None
+    negated: NegatedRule | None = None
 
 
 @dataclass(frozen=True)
@@ -428,7 +441,17 @@ def load_catalogue(path: Path = SIGNALS_FILE) -> Catalogue:
         if benign_raw
         else None
     )
-    return Catalogue(signals=signals, intents=intents, classifier=tuple(classifier), benign=benign)
+    negated_raw = raw.get("negated_cue")
+    negated = (
+        NegatedRule(
+            RiskLevel(negated_raw["min_level"]), int(negated_raw["max_words"]), str(negated_raw["signal"])
+        )
+        if negated_raw
+        else None
+    )
+    return Catalogue(
+        signals=signals, intents=intents, classifier=tuple(classifier), benign=benign, negated=negated
+    )
 
 
 def available_languages(directory: Path = LEXICON_DIR) -> tuple[str, ...]:
@@ -595,8 +618,9 @@ def _negated(text: str, start: int, lexicon: Lexicon) -> bool:
     return bool(tokens) and lexicon.negation_pattern.search(" ".join(tokens)) is not None
 
 
-def find_signals(text: str, lexicons: Iterable[Lexicon]) -> dict[str, int]:
-    """Count the non-negated cues of each signal in normalised ``text``."""
+def find_signals(text: str, lexicons: Iterable[Lexicon], negated: set[str] | None = None) -> dict[str, int]:
+    """Count the non-negated cues of each signal in normalised ``text``; add the signals
+    of negated cues to ``negated`` when given."""
     found: dict[str, int] = {}
     for lexicon in lexicons:
         view = lexicon.view(text)
@@ -605,6 +629,8 @@ def find_signals(text: str, lexicons: Iterable[Lexicon]) -> dict[str, int]:
                 if not _negated(view, match.start(), lexicon):
                     found[cue.signal] = found.get(cue.signal, 0) + 1
                     break  # one cue counts once: repeating a phrase is not more danger
+                if negated is not None:
+                    negated.add(cue.signal)
     return found
 
 
@@ -673,7 +699,9 @@ def assess(
     found = weigh(found, text, probabilities, intents, catalogue)
 
     level = RiskLevel.max(*found.values())
-    weights = [1.0 if found_level is level else 0.5 for found_level in found.values()]
+    weights = [
+        1.0 if found_level is level else 0.5 for found_level in found.values() if found_level > RiskLevel.NONE
+    ]
     score = _score(level, weights)
     floor = _previous_level(previous)
     if floor > level:
@@ -710,7 +738,7 @@ def learned_opinion(ways: Sequence[str]) -> dict[str, float]:
     (danger first); {} when it has none or fails.
 
     Each reading goes in as written: the classifier normalises it for its n-grams, and
-    its sentence embeddings were trained on text as people wrote it.
+    its meaning model was trained on text as people wrote it.
     """
     try:
         classifier = default_classifier(normalise)
@@ -730,12 +758,21 @@ def lexicon_signals(text: str, language: str | None, catalogue: Catalogue) -> di
     found: dict[str, RiskLevel] = {}
     if not text:
         return found
-    for name in find_signals(text, _lexicons_for(language)):
+    negated: set[str] = set()
+    for name in find_signals(text, _lexicons_for(language), negated):
         signal = catalogue.signals.get(name)
         if signal is None:
             logger.warning("Lexicon signal %r is not in signals.yml: ignored", name)
             continue
         found[name] = signal.level
+    rule = catalogue.negated
+    if rule is not None and not any(level >= rule.min_level for level in found.values()):
+        denied = (catalogue.signals[name].level for name in negated if name in catalogue.signals)
+        if (
+            any(level >= rule.min_level for level in denied)
+            and len(segment_words(text).split()) <= rule.max_words
+        ):
+            found[rule.signal] = RiskLevel.NONE
     return found
 
 
@@ -766,7 +803,9 @@ def weigh(
         rule = catalogue.intents.get(intent)
         if rule is not None and confidence >= rule.min_confidence:
             found[rule.signal] = rule.level
-    if probabilities:
+    # The person said the danger did not happen; the models read past "not".
+    denied = catalogue.negated is not None and catalogue.negated.signal in found
+    if probabilities and not denied:
         for opinion in catalogue.classifier:
             if at_least(probabilities, opinion.level.value) >= opinion.min_probability:
                 found[opinion.signal] = opinion.level

@@ -91,9 +91,24 @@ def test_score_is_monotone_in_level_and_cues() -> None:
 # ------------------------------------------------------------------- negation
 
 
+def test_a_denial_does_not_hide_other_danger_in_the_message() -> None:
+    assessment = assess("he did not take my passport, he burned it and locked me in the room", "en")
+    assert assessment.level is RiskLevel.IMMINENT
+    assert "cue_negated" not in assessment.signals
+
+
+def test_in_a_long_message_a_negation_can_be_the_coercion() -> None:
+    """ "won't let us call an ambulance" negates a cue, and is the danger itself."""
+    text = "my cousin fell from the scaffold his head is open and the boss will not let us call an ambulance"
+    assessment = assess(text, "en")
+    assert "cue_negated" not in assessment.signals
+    assert assessment.level is RiskLevel.IMMINENT
+
+
 def test_negated_cue_does_not_count() -> None:
     negated = assess("he did not take my passport", "en")
     assert "documents_confiscated" not in negated.signals
+    assert "cue_negated" in negated.signals  # and the classifier may not overrule it
     assert negated.level < RiskLevel.HIGH
     assert assess("he didn't take my passport", "en").level < RiskLevel.HIGH
     assert assess("nobody is hitting me", "en").level < RiskLevel.IMMINENT
