@@ -35,7 +35,7 @@ def _cmd_train(_: argparse.Namespace) -> int:
     from bot.model_cache import ensure_model
     from bot.risk_model import default_classifier
 
-    # The risk classifier trains in about 5 minutes when its data changed; doing it here
+    # The risk classifier trains in about 2 minutes when its data changed; doing it here
     # keeps that out of the first start and out of the tests' timing.
     default_classifier(normalise)
     print(ensure_model())
