@@ -803,8 +803,14 @@ def weigh(
         rule = catalogue.intents.get(intent)
         if rule is not None and confidence >= rule.min_confidence:
             found[rule.signal] = rule.level
-    # The person said the danger did not happen; the models read past "not".
-    denied = catalogue.negated is not None and catalogue.negated.signal in found
+    # The person said the danger did not happen; the models read past "not". Another
+    # reading of the message (romanised, read back) may still hold the cue unnegated.
+    negation = catalogue.negated
+    denied = (
+        negation is not None
+        and negation.signal in lexicon
+        and not any(level >= negation.min_level for level in lexicon.values())
+    )
     if probabilities and not denied:
         for opinion in catalogue.classifier:
             if at_least(probabilities, opinion.level.value) >= opinion.min_probability:

@@ -97,6 +97,20 @@ def test_a_denial_does_not_hide_other_danger_in_the_message() -> None:
     assert "cue_negated" not in assessment.signals
 
 
+def test_a_cue_standing_in_another_reading_lets_the_classifier_raise() -> None:
+    """Romanised messages are read twice; a cue negated in one reading and standing in the
+    other is not a denial."""
+    catalogue = distress.load_catalogue()
+    lexicon = {"cue_negated": RiskLevel.NONE, "documents_confiscated": RiskLevel.HIGH}
+    sure = {"none": 0.02, "elevated": 0.03, "high": 0.05, "imminent": 0.9}
+    found = distress.weigh(lexicon, "ne zabral pasport on zabral", sure, [], catalogue)
+    assert found["classifier_imminent"] is RiskLevel.IMMINENT
+    denied = distress.weigh(
+        {"cue_negated": RiskLevel.NONE}, "he did not take my passport", sure, [], catalogue
+    )
+    assert RiskLevel.max(*denied.values()) is RiskLevel.NONE
+
+
 def test_in_a_long_message_a_negation_can_be_the_coercion() -> None:
     """ "won't let us call an ambulance" negates a cue, and is the danger itself."""
     text = "my cousin fell from the scaffold his head is open and the boss will not let us call an ambulance"
