@@ -33,7 +33,7 @@ import argparse
 import logging
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -50,8 +50,8 @@ from bot.distress import (  # noqa: E402
     weigh,
 )
 from bot.meaning_model import MeaningModel  # noqa: E402
-from bot.risk_model import TRAINING_DIR, RiskClassifier, conversation_examples  # noqa: E402
-from tools.training_batches import batches_by_line  # noqa: E402
+from bot.risk_model import RiskClassifier, conversation_examples  # noqa: E402
+from tools.training_batches import training_lines  # noqa: E402
 
 
 @dataclass
@@ -88,44 +88,33 @@ def load_messages() -> list[Message]:
     """Every training message with its batch and its lexicon level."""
     catalogue = load_catalogue()
     messages: list[Message] = []
-    for path in sorted(TRAINING_DIR.glob("*.tsv")):
-        lines = path.read_text(encoding="utf-8").splitlines()[1:]
-        for batch, line in zip(batches_by_line(path), lines, strict=True):
-            label, _, text = line.partition("\t")
-            normalised = normalise(text)
-            messages.append(
-                Message(
-                    language=path.stem,
-                    batch=batch,
-                    label=RiskLevel(label),
-                    text=text,
-                    normalised=normalised,
-                    lexicon=lexicon_signals(normalised, path.stem, catalogue),
-                )
+    for line in training_lines():
+        normalised = normalise(line.text)
+        messages.append(
+            Message(
+                language=line.language,
+                batch=line.batch,
+                label=RiskLevel(line.level),
+                text=line.text,
+                normalised=normalised,
+                lexicon=lexicon_signals(normalised, line.language, catalogue),
             )
+        )
     return messages
 
 
-def rate_each_batch_blind(messages: Sequence[Message], batches: Sequence[str]) -> None:
-    """Fill ``probabilities`` of each batch's messages from an n-gram model trained on the
-    rest (and, as the bot's is, on the ordinary conversation of the NLU examples)."""
-    conversation = conversation_examples()
-    for batch in batches:
-        print(f"  training without batch {batch} ...", file=sys.stderr, flush=True)
-        others = [(m.text, m.label.value) for m in messages if m.batch != batch]
-        classifier = RiskClassifier(normalise, meaning=None).fit([*others, *conversation])
-        for message in messages:
-            if message.batch == batch:
-                message.probabilities = classifier.probabilities(message.text)
-
-
-def rate_held_out(messages: Sequence[Message], meaning: MeaningModel) -> None:
-    """Fill ``probabilities`` of the batches ``meaning`` was tuned without, from the
-    n-grams trained without them blended with ``meaning``."""
-    held_out = meaning.held_out_batches
-    print(f"  training without batches {', '.join(sorted(held_out))} ...", file=sys.stderr, flush=True)
+def rate_blind(
+    messages: Sequence[Message],
+    held_out: Collection[str],
+    meaning: MeaningModel | None,
+    conversation: Sequence[tuple[str, str]],
+) -> None:
+    """Fill ``probabilities`` of the ``held_out`` batches' messages from n-grams trained on
+    the rest (and, as the bot's are, on the ``conversation`` examples), blended with
+    ``meaning`` when given (it must not have seen those batches either)."""
+    print(f"  training without {', '.join(sorted(held_out))} ...", file=sys.stderr, flush=True)
     others = [(m.text, m.label.value) for m in messages if m.batch not in held_out]
-    classifier = RiskClassifier(normalise, meaning=meaning).fit([*others, *conversation_examples()])
+    classifier = RiskClassifier(normalise, meaning=meaning).fit([*others, *conversation])
     for message in messages:
         if message.batch in held_out:
             message.probabilities = classifier.probabilities(message.text)
@@ -193,11 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not meaning.held_out_batches:
             parser.error(f"{args.meaning} was tuned on every batch: none can be rated blind")
         print(f"{len(messages)} messages; rating batches {', '.join(sorted(meaning.held_out_batches))} blind")
-        rate_held_out(messages, meaning)
+        rate_blind(messages, meaning.held_out_batches, meaning, conversation_examples())
     else:
         print(f"{len(messages)} messages in {len(batches)} batches; rating batches 2..{len(batches)} blind")
         print("(n-grams only: the meaning model cannot be refitted per batch; see --meaning)")
-        rate_each_batch_blind(messages, batches[1:])
+        conversation = conversation_examples()
+        for batch in batches[1:]:
+            rate_blind(messages, {batch}, None, conversation)
     if args.intents:
         add_intents(messages)
 

@@ -360,6 +360,10 @@ class NegatedRule:
     max_words: int
     signal: str
 
+    def stands(self, found: Mapping[str, RiskLevel]) -> bool:
+        """Whether a signal of ``min_level`` or above was found, so no denial holds."""
+        return any(level >= self.min_level for level in found.values())
+
 
 @dataclass(frozen=True)
 class Catalogue:
@@ -752,6 +756,12 @@ def learned_opinion(ways: Sequence[str]) -> dict[str, float]:
         return {}
 
 
+def _word_count(text: str) -> int:
+    """Words of normalised ``text``, Thai and Chinese split into words first (costly:
+    count last)."""
+    return len(segment_words(text).split())
+
+
 def lexicon_signals(text: str, language: str | None, catalogue: Catalogue) -> dict[str, RiskLevel]:
     """Signal name -> level for the cues of ``language``'s lexicon (and English's) in
     ``text``, which :func:`normalise` has already brought to the cues' form."""
@@ -766,12 +776,9 @@ def lexicon_signals(text: str, language: str | None, catalogue: Catalogue) -> di
             continue
         found[name] = signal.level
     rule = catalogue.negated
-    if rule is not None and not any(level >= rule.min_level for level in found.values()):
-        denied = (catalogue.signals[name].level for name in negated if name in catalogue.signals)
-        if (
-            any(level >= rule.min_level for level in denied)
-            and len(segment_words(text).split()) <= rule.max_words
-        ):
+    if rule is not None and not rule.stands(found):
+        denied = {name: catalogue.signals[name].level for name in negated if name in catalogue.signals}
+        if rule.stands(denied) and _word_count(text) <= rule.max_words:
             found[rule.signal] = RiskLevel.NONE
     return found
 
@@ -806,11 +813,7 @@ def weigh(
     # The person said the danger did not happen; the models read past "not". Another
     # reading of the message (romanised, read back) may still hold the cue unnegated.
     negation = catalogue.negated
-    denied = (
-        negation is not None
-        and negation.signal in lexicon
-        and not any(level >= negation.min_level for level in lexicon.values())
-    )
+    denied = negation is not None and negation.signal in lexicon and not negation.stands(lexicon)
     if probabilities and not denied:
         for opinion in catalogue.classifier:
             if at_least(probabilities, opinion.level.value) >= opinion.min_probability:
@@ -863,7 +866,7 @@ def _restrain_when_benign(
     if 1.0 - at_least(probabilities, RiskLevel.HIGH.value) < rule.min_probability:
         return
     # Counted last: splitting Thai and Chinese into words is the costly check.
-    if not rule.min_words <= len(segment_words(text).split()) <= rule.max_words:
+    if not rule.min_words <= _word_count(text) <= rule.max_words:
         return
     for name, level in found.items():
         if level > rule.cap:

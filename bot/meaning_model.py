@@ -22,7 +22,6 @@ the n-grams and the lexicon alone.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -63,7 +62,6 @@ class MeaningModel:
         )
         self._output = (tuning["head.out.w"].astype(np.float32).T, tuning["head.out.b"].astype(np.float32))
         self.encoder = E5Encoder(image or E5Image(), tuning)
-        self.file_digest = hashlib.sha256(tuning_file.read_bytes()).hexdigest()[:16]
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text: the probability of each of :attr:`levels`."""

@@ -37,8 +37,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 from bot.e5_image import E5Image  # noqa: E402
 from bot.e5_tokenizer import Tokenizer  # noqa: E402
 from bot.meaning_model import TUNING_FILE  # noqa: E402
-from bot.risk_model import LEVELS, TRAINING_DIR, conversation_examples, training_data_fingerprint  # noqa: E402
-from tools.training_batches import batches_by_line, oldest_first  # noqa: E402
+from bot.risk_model import LEVELS, conversation_examples, training_data_fingerprint  # noqa: E402
+from tools.training_batches import oldest_first, training_lines  # noqa: E402
 
 #: Layers of e5 (counted from the top) that learn. All twelve did best on held-out batches.
 TOP_LAYERS = 12
@@ -62,13 +62,11 @@ SEED = 0
 
 def training_messages(hold_out: int) -> tuple[list[tuple[str, int]], list[str]]:
     """(text, level index) to learn from, and the names of the batches held out."""
-    rows: list[tuple[str, int, str]] = []
-    for path in sorted(TRAINING_DIR.glob("*.tsv")):
-        lines = path.read_text(encoding="utf-8").splitlines()[1:]
-        for batch, line in zip(batches_by_line(path), lines, strict=True):
-            level, _, text = line.partition("\t")
-            if level in LEVELS and text.strip():
-                rows.append((text, LEVELS.index(level), batch))
+    rows = [
+        (line.text, LEVELS.index(line.level), line.batch)
+        for line in training_lines()
+        if line.level in LEVELS and line.text.strip()
+    ]
     held_out = oldest_first({batch for _, _, batch in rows})[-hold_out:] if hold_out else []
     kept = [(text, level) for text, level, batch in rows if batch not in held_out]
     kept += [(text, LEVELS.index("none")) for text, _ in conversation_examples()]

@@ -11,10 +11,33 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
+
+from bot.risk_model import TRAINING_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Length of a batch's name: the abbreviated commit hash.
 NAME_LENGTH = 7
+
+
+class TrainingLine(NamedTuple):
+    """One line of a training file, as written, with the batch it came in."""
+
+    language: str
+    batch: str
+    level: str
+    text: str
+
+
+def training_lines(directory: Path = TRAINING_DIR) -> list[TrainingLine]:
+    """Every data line of ``directory``'s ``<code>.tsv`` files, in file order."""
+    lines: list[TrainingLine] = []
+    for path in sorted(directory.glob("*.tsv")):
+        rows = path.read_text(encoding="utf-8").splitlines()[1:]
+        for batch, row in zip(batches_by_line(path), rows, strict=True):
+            level, _, text = row.partition("\t")
+            lines.append(TrainingLine(path.stem, batch, level, text))
+    return lines
 
 
 def batches_by_line(path: Path) -> list[str]:
