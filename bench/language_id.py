@@ -22,7 +22,8 @@ Files are tab-separated with a header line and columns ``lang`` (ISO 639-1) and
 skipped if absent) and Marigold's own SMS-style sets in ``bench/data/lid/``
 (short.tsv, long.tsv; romanised.tsv: Russian, Ukrainian and Arabic typed in Latin
 letters without digits; latin_lookalikes.tsv: Latin-script messages with words such
-as "da", "ne", "ya", the control for romanised.tsv). The last two were written by a
+as "da", "ne", "ya", the control for romanised.tsv; arabizi.tsv: 90 Arabic messages in
+Latin letters across dialects, 60 without digits). The last three were written by a
 helper who never saw the detector.
 """
 
@@ -53,6 +54,7 @@ DEFAULT_FILES = [
     OWN_DIR / "long.tsv",
     OWN_DIR / "romanised.tsv",
     OWN_DIR / "latin_lookalikes.tsv",
+    OWN_DIR / "arabizi.tsv",
 ]
 
 Detector = Callable[[str], "str | None"]
