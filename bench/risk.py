@@ -23,6 +23,7 @@ Usage:
     .venv/bin/python bench/risk.py --holdout 4      # the fourth blind hold-out sets
     .venv/bin/python bench/risk.py --holdout 5      # the fifth blind hold-out sets
     .venv/bin/python bench/risk.py --holdout 6      # the sixth blind hold-out sets
+    .venv/bin/python bench/risk.py --holdout 7      # the seventh blind hold-out sets
     .venv/bin/python bench/risk.py --holdout 8      # the eighth: the honest figure now
     .venv/bin/python bench/risk.py --conversation   # everyday replies: false alarms only
     .venv/bin/python bench/risk.py --data DIR       # any folder of <code>.tsv (a new training
