@@ -21,6 +21,7 @@ bench: ## print the benchmark figures (language id, risk, intents, latency)
 	@.venv/bin/python bench/risk.py --holdout 3
 	@.venv/bin/python bench/risk.py --holdout 7
 	@.venv/bin/python bench/risk.py --holdout 8
+	@.venv/bin/python bench/risk.py --holdout 9
 	@.venv/bin/python bench/risk.py --conversation
 	@.venv/bin/python bench/risk_batches.py
 	@.venv/bin/python bench/nlu_heldout.py
