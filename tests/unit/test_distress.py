@@ -162,6 +162,31 @@ def test_romanised_messages_are_read_by_the_native_lexicon(text: str, language: 
     assert signal in assess(text, language, learned=False).signals
 
 
+#: Each (language, harmless message, the cue it used to raise, its dangerous twin):
+#: false alarms read on spent blind sets, with the wording the cue must still catch.
+LEXICON_LOOK_ALIKES = [
+    ("uk", "добрий день, ви працюєте цілодобово?", "forced_labour", "працюємо цілодобово без вихідних"),
+    ("fr", "je suis esclave de mon téléphone haha", "forced_labour", "je suis leur esclave"),
+    ("pt", "sou escrava do meu celular hahaha", "forced_labour", "sou escrava dele"),
+    ("en", "feel like im drowning on dry land", "threat_to_life", "help im drowning"),
+    ("pt", "chorei escondido no ônibus voltando do serviço", "confined_now", "estou escondida no banheiro"),
+    ("vi", "vụ bắt đường dây lừa đảo trên báo hôm qua", "forced_labour", "nó bắt em làm lừa đảo qua mạng"),
+    ("vi", "con bé nhà chủ đánh em thua sấp mặt trong game", "violence_now", "chủ đang đánh em"),
+    ("uk", "шеф мене вб'є цими звітами 😂", "threat_to_life", "він мене вб'є сьогодні"),
+    ("ro", "ma omoara seful cu rapoartele astea azi 😂", "threat_to_life", "ma omoara seful"),
+    ("ar", "الامتحان هاد رح يموتني والله 😂", "threat_to_life", "رح يموتني اذا هربت"),
+]
+
+
+@pytest.mark.parametrize(("language", "harmless", "signal", "danger"), LEXICON_LOOK_ALIKES)
+def test_lexicon_tells_look_alikes_from_danger(
+    language: str, harmless: str, signal: str, danger: str
+) -> None:
+    """Lexicon only: the classifier could hide a cue's false alarm or make up its miss."""
+    assert signal not in assess(harmless, language, learned=False).signals
+    assert signal in assess(danger, language, learned=False).signals
+
+
 def test_romanised_negation_still_counts() -> None:
     assert "documents_confiscated" not in assess("on ne zabral moi pasport", "ru", learned=False).signals
 
