@@ -300,14 +300,13 @@ def test_unsure_intent_does_not_raise() -> None:
     assert assess("hello", "en", intents=[("need_documents", 0.5)]).level is RiskLevel.NONE
 
 
-@pytest.mark.parametrize("intent", ["need_forced_sex", "need_child"])
-def test_need_intents_raise_to_high(intent: str) -> None:
-    result = assess("hello", "en", intents=[(intent, 0.9)])
+def test_forced_sex_intent_raises_to_high() -> None:
+    result = assess("hello", "en", intents=[("need_forced_sex", 0.9)])
     assert result.level is RiskLevel.HIGH
     assert result.signals
 
 
-@pytest.mark.parametrize("intent", ["need_documents", "need_unpaid_work"])
+@pytest.mark.parametrize("intent", ["need_documents", "need_unpaid_work", "need_child"])
 def test_often_benign_need_intents_raise_only_to_elevated(intent: str) -> None:
     assert assess("hello", "en", intents=[(intent, 0.9)]).level is RiskLevel.ELEVATED
     # The lexicon still decides high when the words say so.
